@@ -1,6 +1,6 @@
 // Projects split by how much of the world a test needs: `unit` runs in-process only; the others start
 // real processes and sockets. Every project can be run alone with `jest --selectProjects <name>`.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },
@@ -14,5 +14,7 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
+  // A global option in jest: suites that start processes need more than the 5 s default.
+  testTimeout: 120_000,
   projects: [project('unit'), project('host'), project('durable'), project('proxy')],
 };

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+require('../dist/local/host/cli.js').main(process.argv.slice(2));
