@@ -90,7 +90,14 @@ export class LocalHost {
     }
     this.#http = new HttpTriggers(this.registry.byTrigger('httpTrigger'), this.routePrefix);
     this.#timers = new Timers(this.invoker, path.join(this.options.dataDir, 'timers'));
-    for (const fn of this.registry.byTrigger('timerTrigger')) this.#timers.add(fn);
+    for (const fn of this.registry.byTrigger('timerTrigger')) {
+      try {
+        this.#timers.add(fn);
+      } catch (err) {
+        // As on Azure, a function with a broken binding is "in error"; the rest of the app runs.
+        this.logger.host('error', `The '${fn.name}' function is in error: ${(err as Error).message}`);
+      }
+    }
 
     this.#server = http.createServer((req, res) => {
       this.#activeRequests++;

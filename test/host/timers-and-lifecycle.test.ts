@@ -117,3 +117,15 @@ describe('dpl-host command line', () => {
     expect(r.stderr).toMatch(/Unknown option '--bogus'/);
   });
 });
+
+describe('function errors at start-up', () => {
+  test('a timer whose schedule cannot be resolved is reported in error while the rest of the app runs', async () => {
+    const host = await startHost({ app: APP, env: { TICK_SCHEDULE: '' }, args: [] });
+    try {
+      expect(host.logs().some((l) => l.level === 'error' && /The 'tick' function is in error: .*TICK_SCHEDULE|six-field/.test(String(l.message)))).toBe(true);
+      expect((await fetch(`${host.url}/api/hello`)).status).toBe(200);
+    } finally {
+      await host.stop();
+    }
+  });
+});
