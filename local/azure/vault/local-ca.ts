@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export type KeyType = 'EC' | 'RSA';
 export type ExtendedUsage = 'serverAuth' | 'clientAuth';
@@ -40,7 +43,7 @@ export interface IssuedCertificate {
 
 const EKU = { serverAuth: x509.ExtendedKeyUsage.serverAuth, clientAuth: x509.ExtendedKeyUsage.clientAuth } as const;
 
-function algorithm(keyType: KeyType, keySize = 2048): RsaHashedKeyGenParams | EcKeyGenParams {
+function algorithm(keyType: KeyType, keySize = 2048): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   return keyType === 'RSA'
     ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: keySize }
     : { name: 'ECDSA', namedCurve: 'P-256' };
@@ -49,7 +52,7 @@ function algorithm(keyType: KeyType, keySize = 2048): RsaHashedKeyGenParams | Ec
 const signingAlgorithm = (keyType: KeyType) => (keyType === 'RSA' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' });
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey);
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
