@@ -16,5 +16,12 @@ const project = (name, extra = {}) => ({
 module.exports = {
   // A global option in jest: suites that start processes need more than the 5 s default.
   testTimeout: 120_000,
-  projects: [project('unit'), project('host'), project('standins'), project('durable'), project('proxy')],
+  projects: [
+    project('unit'),
+    project('host'),
+    project('standins'),
+    { ...project('contract'), testMatch: ['<rootDir>/test/contract/**/*.test.ts'] },
+    project('durable'),
+    project('proxy'),
+  ],
 };
