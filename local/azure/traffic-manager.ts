@@ -41,6 +41,11 @@ export class LocalTrafficManager implements TrafficRouter {
     }
   }
 
+  /** Priority routing order of an endpoint (infrastructure's setting, not part of the port). */
+  priorityOf(profile: string, endpoint: string): number {
+    return this.store.get<StoredEndpoint>(ENDPOINT_KIND, `${profile.toLowerCase()}|${endpoint.toLowerCase()}`)?.value.priority ?? 1;
+  }
+
   #endpoints(profile: string) {
     return this.store.list<StoredEndpoint>(ENDPOINT_KIND, { prefix: `${profile.toLowerCase()}|` });
   }

@@ -1,0 +1,47 @@
+// Assembles the fake-Azure HTTPS endpoints over a set of stand-ins.
+import type { LocalCa } from '../vault/local-ca';
+import type { LocalPrivateDns } from '../private-dns';
+import type { LocalTrafficManager } from '../traffic-manager';
+import { FakeAzureServer, type Route } from './server';
+import { PRIVATE_DNS_PATH, privateDnsApi } from './private-dns-api';
+import { TRAFFIC_MANAGER_PATH, trafficManagerApi } from './traffic-manager-api';
+
+export interface FakeAzureStandIns {
+  ca: LocalCa;
+  privateDns?: LocalPrivateDns;
+  trafficManager?: LocalTrafficManager;
+  extraRoutes?: Route[];
+  trafficLogFile?: string;
+  eventGridKey?: string;
+}
+
+export async function startFakeAzure(s: FakeAzureStandIns): Promise<FakeAzureServer> {
+  const routes: Route[] = [];
+  if (s.privateDns) {
+    const dns = s.privateDns;
+    routes.push({ pattern: PRIVATE_DNS_PATH, auth: 'arm', handle: (x, m) => privateDnsApi(dns, x, m) });
+  }
+  if (s.trafficManager) {
+    const tm = s.trafficManager;
+    routes.push({ pattern: TRAFFIC_MANAGER_PATH, auth: 'arm', handle: (x, m) => trafficManagerApi(tm, x, m) });
+  }
+  routes.push(...(s.extraRoutes ?? []));
+  const now = Date.now();
+  const tls = await s.ca.issue({
+    subject: 'CN=localhost',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 7 * 86_400_000),
+    extendedUsages: ['serverAuth'],
+  });
+  const server = new FakeAzureServer({
+    certificatePem: tls.certificatePem,
+    privateKeyPem: tls.privateKeyPem,
+    routes,
+    ...(s.trafficLogFile ? { trafficLogFile: s.trafficLogFile } : {}),
+    ...(s.eventGridKey ? { eventGridKey: s.eventGridKey } : {}),
+  });
+  await server.start();
+  return server;
+}
