@@ -12,6 +12,9 @@ import { staticCredential } from '../../shared/azure/client-options';
 import { AzurePrivateDnsZone } from '../../shared/azure/private-dns-zone';
 import { AzureTrafficRouter } from '../../shared/azure/traffic-router';
 import { tempDir } from '../support/host-process';
+import { LocalVault } from '../../local/azure/vault/vault';
+import { KeyVaultCertificateStore } from '../../shared/azure/certificate-store';
+import { certificateStoreContract } from './certificate-store.contract';
 import { dnsZoneContract } from './dns-zone.contract';
 import { trafficRouterContract } from './traffic-router.contract';
 import { validateTraffic } from './oav';
@@ -23,6 +26,7 @@ const ZONE = 'privatelink.westeurope.dicom.example.com';
 
 let server: FakeAzureServer;
 let ca: LocalCa;
+let vault: LocalVault;
 const store = new DocStore(path.join(tempDir('sdk'), 'azure.db'));
 const privateDns = new LocalPrivateDns(store);
 const trafficManager = new LocalTrafficManager(store);
@@ -34,7 +38,23 @@ beforeAll(async () => {
     { endpoint: 'zone1', target: 'zone1-weu-aks.internal.example.com', priority: 1, status: 'Enabled' },
     { endpoint: 'zone2', target: 'zone2-weu-aks.internal.example.com', priority: 2, status: 'Enabled' },
   ]);
-  server = await startFakeAzure({ ca, privateDns, trafficManager, trafficLogFile: TRAFFIC_LOG });
+  vault = new LocalVault({
+    store,
+    ca,
+    vaultName: 'dpl-local',
+    resourceId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/dpl-local`,
+    issueDelayMs: 1000,
+  });
+  await vault.create('private-tls', 'private-tls', {
+    subject: 'CN=*.privatelink.dicom.example.com',
+    dnsNames: ['*.privatelink.dicom.example.com'],
+    validityInMonths: 12,
+    keyType: 'EC',
+    exportable: true,
+    extendedUsages: ['serverAuth'],
+    lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
+  });
+  server = await startFakeAzure({ ca, privateDns, trafficManager, vault, trafficLogFile: TRAFFIC_LOG });
 });
 afterAll(async () => {
   await server.stop();
@@ -46,6 +66,11 @@ dnsZoneContract('@azure/arm-privatedns adapter over HTTPS', async () => ({ port:
 trafficRouterContract('@azure/arm-trafficmanager adapter over HTTPS', async () => ({
   port: new AzureTrafficRouter(endpointOptions()),
   profile: 'dicom-private-weu',
+}));
+
+certificateStoreContract('@azure/keyvault-certificates adapter over HTTPS', async () => ({
+  port: new KeyVaultCertificateStore({ credential: staticCredential(), vaultUrl: 'https://dpl-local.vault.azure.net', endpoint: server.url, caPem: ca.certificatePem }),
+  name: 'private-tls',
 }));
 
 test('the adapters sent what Azure expects: api-versions, bearer tokens, conditional headers, properties nesting', () => {

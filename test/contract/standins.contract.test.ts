@@ -51,6 +51,7 @@ certificateStoreContract('stand-in vault', async () => {
     ca: await LocalCa.loadOrCreate(path.join(dir, 'ca')),
     vaultName: 'dpl-local',
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.KeyVault/vaults/dpl-local',
+    issueDelayMs: 1000,
   });
   await vault.create('private-tls', 'private-tls', {
     subject: 'CN=*.privatelink.dicom.example.com',

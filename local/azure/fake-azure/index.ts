@@ -5,11 +5,14 @@ import type { LocalTrafficManager } from '../traffic-manager';
 import { FakeAzureServer, type Route } from './server';
 import { PRIVATE_DNS_PATH, privateDnsApi } from './private-dns-api';
 import { TRAFFIC_MANAGER_PATH, trafficManagerApi } from './traffic-manager-api';
+import { KEY_VAULT_CERTIFICATES_PATH, KEY_VAULT_SECRETS_PATH, keyVaultCertificatesApi, keyVaultSecretsApi } from './key-vault-api';
+import type { LocalVault } from '../vault/vault';
 
 export interface FakeAzureStandIns {
   ca: LocalCa;
   privateDns?: LocalPrivateDns;
   trafficManager?: LocalTrafficManager;
+  vault?: LocalVault;
   extraRoutes?: Route[];
   trafficLogFile?: string;
   eventGridKey?: string;
@@ -24,6 +27,11 @@ export async function startFakeAzure(s: FakeAzureStandIns): Promise<FakeAzureSer
   if (s.trafficManager) {
     const tm = s.trafficManager;
     routes.push({ pattern: TRAFFIC_MANAGER_PATH, auth: 'arm', handle: (x, m) => trafficManagerApi(tm, x, m) });
+  }
+  if (s.vault) {
+    const vault = s.vault;
+    routes.push({ pattern: KEY_VAULT_CERTIFICATES_PATH, auth: 'keyvault', handle: (x, m) => keyVaultCertificatesApi(vault, x, m) });
+    routes.push({ pattern: KEY_VAULT_SECRETS_PATH, auth: 'keyvault', handle: (x, m) => keyVaultSecretsApi(vault, x, m) });
   }
   routes.push(...(s.extraRoutes ?? []));
   const now = Date.now();

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Certificate, CertificatePurpose, CertificateVersion, RenewalPolicy } from '../../../shared/domain/certificate';
+import type { Certificate, CertificatePurpose, CertificateVersion } from '../../../shared/domain/certificate';
+import { renewalFromLifetimeActions } from '../../../shared/azure/key-vault-mapping';
 import type { CertificateMaterial, CertificateOperation, CertificateStore } from '../../../shared/ports/certificate-store';
 import { fatal, notFound, preconditionFailed } from '../../../shared/ports/errors';
 import type { Page, PageRequest } from '../../../shared/ports/paging';
@@ -32,7 +33,7 @@ export interface VaultPolicy {
   lifetimeActions: LifetimeAction[];
 }
 
-interface StoredVersion extends CertificateVersion {
+export interface StoredVersion extends CertificateVersion {
   certificatePem: string;
   chainPem: string[];
   privateKeyPem?: string;
@@ -40,11 +41,11 @@ interface StoredVersion extends CertificateVersion {
   notified: Array<'NearExpiry' | 'Expired'>;
 }
 
-interface StoredCertificate {
+export interface StoredCertificate {
   name: string;
   purpose: CertificatePurpose;
-  renewal: RenewalPolicy;
   policy: VaultPolicy;
+  tags?: Record<string, string>;
   versions: StoredVersion[];
   operation?: CertificateOperation;
 }
@@ -73,6 +74,8 @@ export interface VaultOptions {
   now?: () => number;
   /** Days before expiry at which CertificateNearExpiry fires (Key Vault: 30). */
   nearExpiryDays?: number;
+  /** How long issuance takes (Key Vault: seconds); keeps a pending operation observable. */
+  issueDelayMs?: number;
 }
 
 const KIND = 'vault.certificate';
@@ -82,7 +85,7 @@ const MONTH = 30 * DAY;
 const toCertificate = (c: StoredCertificate): Certificate => ({
   name: c.name,
   purpose: c.purpose,
-  policy: c.renewal,
+  policy: renewalFromLifetimeActions(c.policy.lifetimeActions.map((a) => ({ ...a.trigger, action: a.action }))),
   versions: c.versions.map(({ version, notBefore, notAfter, thumbprint }) => ({ version, notBefore, notAfter, thumbprint })),
 });
 
@@ -101,12 +104,29 @@ export class LocalVault implements CertificateStore {
   // ---- management (what an operator does in the portal or with az keyvault certificate create)
 
   /** Creates a certificate with its first version, as `az keyvault certificate create` does. */
-  async create(name: string, purpose: CertificatePurpose, policy: VaultPolicy, renewal: RenewalPolicy = {}): Promise<Versioned<Certificate>> {
-    if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) throw fatal(`certificate name '${name}' must be 1-127 letters, digits or dashes`);
-    this.options.store.put<StoredCertificate>(KIND, name, { name, purpose, renewal, policy, versions: [] }, { ifNoneMatch: '*' });
-    await this.beginNewVersion(name);
+  async create(name: string, purpose: CertificatePurpose, policy: VaultPolicy): Promise<Versioned<Certificate>> {
+    await this.beginCreate(name, purpose, policy);
     await this.settled(name);
     return (await this.get(name))!;
+  }
+
+  /** Key Vault's `create`: a new certificate, or a new version (with an updated policy) of an existing one. */
+  async beginCreate(name: string, purpose: CertificatePurpose, policy?: VaultPolicy, tags?: Record<string, string>): Promise<CertificateOperation> {
+    if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) throw fatal(`certificate name '${name}' must be 1-127 letters, digits or dashes`);
+    const doc = this.options.store.get<StoredCertificate>(KIND, name);
+    if (!doc) {
+      if (!policy) throw fatal(`certificate '${name}' does not exist, so a policy is required`);
+      this.options.store.put<StoredCertificate>(KIND, name, { name, purpose, policy, versions: [], ...(tags ? { tags } : {}) }, { ifNoneMatch: '*' });
+    } else if (policy || tags) {
+      if (doc.value.operation?.status === 'inProgress') throw preconditionFailed(`certificate '${name}' already has a pending operation`);
+      this.options.store.put<StoredCertificate>(KIND, name, { ...doc.value, ...(policy ? { policy } : {}), ...(tags ? { tags } : {}) }, { ifMatch: doc.etag });
+    }
+    return this.beginNewVersion(name);
+  }
+
+  /** The stored form, for the fake-Azure REST layer. */
+  stored(name: string): StoredCertificate | undefined {
+    return this.options.store.get<StoredCertificate>(KIND, name)?.value;
   }
 
   /** Resolves when the pending operation (if any) has finished. */
@@ -204,6 +224,7 @@ export class LocalVault implements CertificateStore {
   }
 
   async #issue(name: string, version: string): Promise<void> {
+    if (this.options.issueDelayMs) await new Promise((r) => setTimeout(r, this.options.issueDelayMs));
     try {
       const cert = this.#require(name);
       const now = this.#now();
