@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { HostStartError } from './app-folder';
 import { LocalHost } from './host';
 import type { HostExtension } from './extension';
+import { createDurableExtension } from '../durable/extension';
 
 export const HELP = `Usage: dpl-host [--app <folder>] [options]
 
@@ -65,7 +66,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Starts a host with the given options, prints its banner, and stops it on SIGTERM / SIGINT. */
-export async function runHost(opts: CliOptions, extensions: HostExtension[] = []): Promise<LocalHost> {
+/** The extensions every local host runs (the embedded Durable engine). */
+export const defaultExtensions = (): HostExtension[] => [createDurableExtension()];
+
+export async function runHost(opts: CliOptions, extensions: HostExtension[] = defaultExtensions()): Promise<LocalHost> {
   const host = new LocalHost({
     appDir: opts.app,
     port: opts.port,

@@ -130,11 +130,21 @@ export class Invoker {
       executed('Succeeded');
       return { invocationId, response, result: post.result };
     } catch (err) {
-      executed(`Failed: ${err instanceof Error ? err.message : String(err)}`);
+      executed(`Failed: ${failureMessage(err)}`);
       throw err;
     } finally {
       this.#inFlight--;
       if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
     }
   }
+}
+
+/**
+ * The message to log for a failed invocation. A failed orchestrator's error embeds the library's
+ * whole state after `$OutOfProcData$` (activity inputs included), which must not reach the logs.
+ */
+export function failureMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const cut = text.indexOf('$OutOfProcData$');
+  return cut < 0 ? text : text.slice(0, cut).trim() || 'orchestrator failed (details in the instance status)';
 }

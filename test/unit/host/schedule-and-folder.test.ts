@@ -72,3 +72,13 @@ describe('keys', () => {
     expect(authorize(undefined, 'admin', undefined)).toBe(true);
   });
 });
+
+describe('failure messages in logs', () => {
+  test('an orchestrator failure is logged without the library state that follows $OutOfProcData$', async () => {
+    const { failureMessage } = await import('../../../local/host/invoker');
+    const err = new Error('false\n\n$OutOfProcData$:{"actions":[[{"input":"secret-input"}]],"error":"boom"}');
+    expect(failureMessage(err)).toBe('false');
+    expect(failureMessage(new Error('plain failure'))).toBe('plain failure');
+    expect(failureMessage(new Error('$OutOfProcData$:{}'))).toMatch(/orchestrator failed/);
+  });
+});
