@@ -15,9 +15,12 @@ import { tempDir } from '../support/host-process';
 import { LocalVault } from '../../local/azure/vault/vault';
 import { KeyVaultCertificateStore } from '../../shared/azure/certificate-store';
 import { certificateStoreContract } from './certificate-store.contract';
+import { LocalPrivateLinkService } from '../../local/azure/private-link-service';
+import { AzureLinkService } from '../../shared/azure/link-service';
+import { linkServiceContract } from './link-service.contract';
 import { dnsZoneContract } from './dns-zone.contract';
 import { trafficRouterContract } from './traffic-router.contract';
-import { validateTraffic } from './oav';
+import { checkPrivateLinkTraffic, validateTraffic } from './oav';
 
 export const TRAFFIC_LOG = process.env.KEEP_TRAFFIC_LOG ?? path.join(tempDir('traffic'), 'azure-traffic.jsonl');
 const SUB = '00000000-0000-0000-0000-000000000001';
@@ -30,6 +33,9 @@ let vault: LocalVault;
 const store = new DocStore(path.join(tempDir('sdk'), 'azure.db'));
 const privateDns = new LocalPrivateDns(store);
 const trafficManager = new LocalTrafficManager(store);
+const privateLinkService = new LocalPrivateLinkService({ store, events: 'none' });
+const PLS_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/privateLinkServices/pls-weu`;
+let connectionIds: string[] = [];
 
 beforeAll(async () => {
   ca = await LocalCa.loadOrCreate(tempDir('sdk-ca'));
@@ -54,7 +60,17 @@ beforeAll(async () => {
     extendedUsages: ['serverAuth'],
     lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
   });
-  server = await startFakeAzure({ ca, privateDns, trafficManager, vault, trafficLogFile: TRAFFIC_LOG });
+  privateLinkService.defineService({ id: PLS_ID });
+  connectionIds = ['a', 'b', 'c'].map(
+    (n, i) =>
+      privateLinkService.createEndpoint({
+        privateLinkServiceId: PLS_ID,
+        endpointName: `pe-${n}`,
+        requestingSubscription: `11111111-0000-0000-0000-00000000000${i}`,
+        workspace: `ws-${n}`,
+      }).value.id,
+  );
+  server = await startFakeAzure({ ca, privateDns, trafficManager, vault, privateLinkService, trafficLogFile: TRAFFIC_LOG });
 });
 afterAll(async () => {
   await server.stop();
@@ -72,6 +88,19 @@ certificateStoreContract('@azure/keyvault-certificates adapter over HTTPS', asyn
   port: new KeyVaultCertificateStore({ credential: staticCredential(), vaultUrl: 'https://dpl-local.vault.azure.net', endpoint: server.url, caPem: ca.certificatePem }),
   name: 'private-tls',
 }));
+
+linkServiceContract('@azure/arm-network adapter over HTTPS', async () => ({
+  port: new AzureLinkService({ credential: staticCredential(), endpoint: server.url, caPem: ca.certificatePem }),
+  privateLinkServiceId: PLS_ID,
+  connectionIds,
+}));
+
+test('the connection adapter reads the workspace from the request message and the requesting subscription from the endpoint', async () => {
+  const adapter = new AzureLinkService({ credential: staticCredential(), endpoint: server.url, caPem: ca.certificatePem });
+  const c = privateLinkService.createEndpoint({ privateLinkServiceId: PLS_ID, endpointName: 'pe-d', requestingSubscription: '22222222-0000-0000-0000-000000000000', workspace: 'Radiology' });
+  const read = await adapter.getConnection(c.value.id);
+  expect(read?.value).toMatchObject({ workspace: 'radiology', requestingSubscription: '22222222-0000-0000-0000-000000000000', linkId: c.value.linkId, state: 'Pending' });
+});
 
 test('the adapters sent what Azure expects: api-versions, bearer tokens, conditional headers, properties nesting', () => {
   const lines = fs.readFileSync(TRAFFIC_LOG, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -92,6 +121,12 @@ test('the adapters sent what Azure expects: api-versions, bearer tokens, conditi
 test('every recorded exchange validates against the official Azure REST specs (oav), zero errors', async () => {
   const { checked, issues } = await validateTraffic(TRAFFIC_LOG);
   expect(checked).toBeGreaterThan(10);
+  expect(issues).toEqual([]);
+});
+
+test('private endpoint connection traffic matches the official definitions (structural check)', () => {
+  const { checked, issues } = checkPrivateLinkTraffic(TRAFFIC_LOG);
+  expect(checked).toBeGreaterThan(5);
   expect(issues).toEqual([]);
 });
 

@@ -7,12 +7,15 @@ import { PRIVATE_DNS_PATH, privateDnsApi } from './private-dns-api';
 import { TRAFFIC_MANAGER_PATH, trafficManagerApi } from './traffic-manager-api';
 import { KEY_VAULT_CERTIFICATES_PATH, KEY_VAULT_SECRETS_PATH, keyVaultCertificatesApi, keyVaultSecretsApi } from './key-vault-api';
 import type { LocalVault } from '../vault/vault';
+import type { LocalPrivateLinkService } from '../private-link-service';
+import { networkApi, PLS_CONNECTIONS_PATH } from './network-api';
 
 export interface FakeAzureStandIns {
   ca: LocalCa;
   privateDns?: LocalPrivateDns;
   trafficManager?: LocalTrafficManager;
   vault?: LocalVault;
+  privateLinkService?: LocalPrivateLinkService;
   extraRoutes?: Route[];
   trafficLogFile?: string;
   eventGridKey?: string;
@@ -32,6 +35,10 @@ export async function startFakeAzure(s: FakeAzureStandIns): Promise<FakeAzureSer
     const vault = s.vault;
     routes.push({ pattern: KEY_VAULT_CERTIFICATES_PATH, auth: 'keyvault', handle: (x, m) => keyVaultCertificatesApi(vault, x, m) });
     routes.push({ pattern: KEY_VAULT_SECRETS_PATH, auth: 'keyvault', handle: (x, m) => keyVaultSecretsApi(vault, x, m) });
+  }
+  if (s.privateLinkService) {
+    const pls = s.privateLinkService;
+    routes.push({ pattern: PLS_CONNECTIONS_PATH, auth: 'arm', handle: (x, m) => networkApi(pls, x, m) });
   }
   routes.push(...(s.extraRoutes ?? []));
   const now = Date.now();

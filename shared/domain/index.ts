@@ -1,0 +1,16 @@
+export * from './result';
+export * from './dns-name';
+export * from './workspace';
+export * from './connection';
+export * from './route';
+export * from './dns-record';
+export * from './traffic';
+export * from './certificate';
+export * from './config';
+export * from './admin';
+export * from './desired';
+export * as flip from './flip';
+export type { Exposure, FlipState, FlipStep, Paths } from './flip';
+export * from './renewal';
+export * from './events';
+export * from './plan';

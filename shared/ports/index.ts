@@ -1,0 +1,12 @@
+export * from './errors';
+export * from './paging';
+export type { Versioned, WriteCondition, DeleteCondition } from './versioned';
+export type { Route, RouteKey, RouteChange, RouteStore } from './route-store';
+export type { DnsZone, RecordSetKey } from './dns-zone';
+export type { TrafficRouter, TrafficProfileInfo } from './traffic-router';
+export type { LinkService } from './link-service';
+export type { WorkspaceStore } from './workspace-store';
+export type { CertificateStore, CertificateOperation, CertificateOperationStatus, CertificateMaterial } from './certificate-store';
+export type { EventSink, OutboundEvent } from './event-sink';
+export type { Clock, ManualClock } from './clock';
+export { manualClock } from './clock';
