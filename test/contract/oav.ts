@@ -56,14 +56,15 @@ export async function validateTraffic(trafficFile: string, specsDir = SPECS_DIR)
   return { checked, issues };
 }
 
-type Pair = { liveRequest: { url: string; method: string }; liveResponse: unknown };
+type Pair = { liveRequest: { url: string; method: string; headers?: Record<string, string> }; liveResponse: unknown };
 
 /**
  * Two things oav's URL matcher cannot follow in Key Vault's data plane, which we adjust in the URL
  * only (bodies and headers are validated as sent):
  * - the SDK percent-encodes the hyphen of `api-version`;
  * - "the latest version" is an empty `{certificate-version}` segment (`/certificates/name/`), which
- *   the matcher will not bind; we bind it to the literal `latest`.
+ *   the matcher will not bind; we bind it to the literal `latest`;
+ * - Event Grid's CloudEvents publish (the spec's `?overload=cloudEvent` path) is checked separately.
  * The secrets data plane has no spec in the test data, so its exchanges are not checked here.
  */
 function normaliseDataPlaneUrl(pair: Pair): Pair | undefined {
@@ -73,6 +74,9 @@ function normaliseDataPlaneUrl(pair: Pair): Pair | undefined {
   // are not in the test data); those exchanges are checked structurally by checkPrivateLinkTraffic.
   if (/\/privateLinkServices\//i.test(url.pathname)) return undefined;
   if (/^\/certificates\/[^/]+\/$/.test(url.pathname)) url.pathname += 'latest';
+  // Event Grid's spec tells its publish overloads apart by an `overload` query (x-ms-paths) that oav
+  // does not match on; CloudEvents publishes are checked by checkCloudEventTraffic instead.
+  if (url.pathname === '/api/events' && /cloudevents/i.test(pair.liveRequest.headers?.['content-type'] ?? '')) return undefined;
   return { ...pair, liveRequest: { ...pair.liveRequest, url: url.toString() } };
 }
 
@@ -132,6 +136,39 @@ export function checkPrivateLinkTraffic(trafficFile: string, specsDir = SPECS_DI
     const body = pair.liveResponse.body;
     const items = body && Array.isArray(body.value) ? body.value : body && body.properties ? [body] : [];
     for (const item of items) check(item, 'PrivateEndpointConnection', `response ${pair.liveRequest.method}`);
+  }
+  return { checked, issues };
+}
+
+const EVENT_GRID_SPEC = 'specification/eventgrid/data-plane/Microsoft.EventGrid/stable/2018-01-01/EventGrid.json';
+
+/** CloudEvents publishes against the spec's CloudEventEvent definition: required fields and types. */
+export function checkCloudEventTraffic(trafficFile: string, specsDir = SPECS_DIR): { checked: number; issues: string[] } {
+  const spec = JSON.parse(fs.readFileSync(path.join(specsDir, EVENT_GRID_SPEC), 'utf8')) as {
+    definitions: Record<string, { required?: string[]; properties: Record<string, { type?: string }> }>;
+    'x-ms-paths': Record<string, { post?: { consumes?: string[] } }>;
+  };
+  const def = spec.definitions.CloudEventEvent!;
+  const consumes = spec['x-ms-paths']['/api/events?overload=cloudEvent']?.post?.consumes ?? [];
+  const issues: string[] = [];
+  let checked = 0;
+  for (const line of fs.readFileSync(trafficFile, 'utf8').trim().split('\n')) {
+    const pair = JSON.parse(line);
+    const contentType = String(pair.liveRequest.headers?.['content-type'] ?? '');
+    if (!pair.liveRequest.url.includes('/api/events') || !/cloudevents/i.test(contentType)) continue;
+    checked++;
+    if (!consumes.some((c) => c.replace(/\s/g, '').toLowerCase() === contentType.replace(/\s/g, '').toLowerCase())) issues.push(`content-type ${contentType} is not one of ${consumes.join(', ')}`);
+    if (!/api-version=2018-01-01/.test(pair.liveRequest.url)) issues.push('api-version is not 2018-01-01');
+    if (!Array.isArray(pair.liveRequest.body)) issues.push('the body is not an array');
+    for (const [i, e] of (pair.liveRequest.body ?? []).entries()) {
+      for (const r of def.required ?? []) if (!(r in e)) issues.push(`event ${i}: missing ${r}`);
+      for (const [k, v] of Object.entries(e)) {
+        const t = def.properties[k]?.type;
+        const jsType = Array.isArray(v) ? 'array' : typeof v;
+        if (t && t !== jsType) issues.push(`event ${i}.${k}: ${jsType}, the spec says ${t}`);
+      }
+    }
+    if (!['200', '201', '202'].includes(String(pair.liveResponse.statusCode))) issues.push(`answered ${pair.liveResponse.statusCode}`);
   }
   return { checked, issues };
 }

@@ -18,9 +18,16 @@ import { certificateStoreContract } from './certificate-store.contract';
 import { LocalPrivateLinkService } from '../../local/azure/private-link-service';
 import { AzureLinkService } from '../../shared/azure/link-service';
 import { linkServiceContract } from './link-service.contract';
+import { PublishedEvents } from '../../local/azure/fake-azure/event-grid-api';
+import { EventGridSink } from '../../shared/azure/event-sink';
+import { eventSinkContract } from './event-sink.contract';
+import { createHttpsServer } from '@vercel/cosmosdb-server';
+import type { Server } from 'node:https';
+import { CosmosRouteStore } from '../../shared/azure/route-store';
+import { routeStoreContract } from './route-store.contract';
 import { dnsZoneContract } from './dns-zone.contract';
 import { trafficRouterContract } from './traffic-router.contract';
-import { checkPrivateLinkTraffic, validateTraffic } from './oav';
+import { checkCloudEventTraffic, checkPrivateLinkTraffic, validateTraffic } from './oav';
 
 export const TRAFFIC_LOG = process.env.KEEP_TRAFFIC_LOG ?? path.join(tempDir('traffic'), 'azure-traffic.jsonl');
 const SUB = '00000000-0000-0000-0000-000000000001';
@@ -36,6 +43,8 @@ const trafficManager = new LocalTrafficManager(store);
 const privateLinkService = new LocalPrivateLinkService({ store, events: 'none' });
 const PLS_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/privateLinkServices/pls-weu`;
 let connectionIds: string[] = [];
+const topic = new PublishedEvents();
+let cosmos: Server;
 
 beforeAll(async () => {
   ca = await LocalCa.loadOrCreate(tempDir('sdk-ca'));
@@ -70,10 +79,15 @@ beforeAll(async () => {
         workspace: `ws-${n}`,
       }).value.id,
   );
-  server = await startFakeAzure({ ca, privateDns, trafficManager, vault, privateLinkService, trafficLogFile: TRAFFIC_LOG });
+  server = await startFakeAzure({ ca, privateDns, trafficManager, vault, privateLinkService, eventGridTopic: topic, eventGridKey: 'topic-key', trafficLogFile: TRAFFIC_LOG });
+  const tls = await ca.issue({ subject: 'CN=localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+  cosmos = createHttpsServer({ cert: tls.certificatePem, key: tls.privateKeyPem });
+  await new Promise<void>((resolve) => cosmos.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
   await server.stop();
+  cosmos.closeAllConnections?.();
+  await new Promise((resolve) => cosmos.close(resolve));
 });
 
 const endpointOptions = () => ({ credential: staticCredential(), endpoint: server.url, caPem: ca.certificatePem, subscriptionId: SUB, resourceGroup: RG });
@@ -94,6 +108,18 @@ linkServiceContract('@azure/arm-network adapter over HTTPS', async () => ({
   privateLinkServiceId: PLS_ID,
   connectionIds,
 }));
+
+eventSinkContract('@azure/eventgrid adapter over HTTPS', async () => ({
+  port: new EventGridSink({ topicEndpoint: `${server.url}/api/events`, key: 'topic-key', caPem: ca.certificatePem }),
+  received: () => topic.events,
+}));
+
+routeStoreContract('@azure/cosmos adapter against a Cosmos-compatible server', async () => {
+  const port = (cosmos.address() as { port: number }).port;
+  const store = new CosmosRouteStore({ endpoint: `https://127.0.0.1:${port}`, key: 'local', database: 'privatelink', container: 'routes', caPem: ca.certificatePem });
+  await store.ensureContainer();
+  return store;
+});
 
 test('the connection adapter reads the workspace from the request message and the requesting subscription from the endpoint', async () => {
   const adapter = new AzureLinkService({ credential: staticCredential(), endpoint: server.url, caPem: ca.certificatePem });
@@ -127,6 +153,12 @@ test('every recorded exchange validates against the official Azure REST specs (o
 test('private endpoint connection traffic matches the official definitions (structural check)', () => {
   const { checked, issues } = checkPrivateLinkTraffic(TRAFFIC_LOG);
   expect(checked).toBeGreaterThan(5);
+  expect(issues).toEqual([]);
+});
+
+test('CloudEvents publishes match the Event Grid spec (structural check)', () => {
+  const { checked, issues } = checkCloudEventTraffic(TRAFFIC_LOG);
+  expect(checked).toBeGreaterThan(0);
   expect(issues).toEqual([]);
 });
 

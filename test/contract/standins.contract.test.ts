@@ -14,6 +14,8 @@ import { LocalPrivateLinkService } from '../../local/azure/private-link-service'
 import { LocalCa } from '../../local/azure/vault/local-ca';
 import { LocalVault } from '../../local/azure/vault/vault';
 import { certificateStoreContract } from './certificate-store.contract';
+import { eventSinkContract } from './event-sink.contract';
+import { EventLogSink } from '../../local/azure/event-log';
 
 const store = () => new DocStore(path.join(tempDir('contract'), 'azure.db'));
 
@@ -63,4 +65,9 @@ certificateStoreContract('stand-in vault', async () => {
     lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
   });
   return { port: vault, name: 'private-tls' };
+});
+
+eventSinkContract('local event log', async () => {
+  const sink = new EventLogSink(path.join(tempDir('events'), 'events.jsonl'));
+  return { port: sink, received: () => sink.read() };
 });

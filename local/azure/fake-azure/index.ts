@@ -9,6 +9,7 @@ import { KEY_VAULT_CERTIFICATES_PATH, KEY_VAULT_SECRETS_PATH, keyVaultCertificat
 import type { LocalVault } from '../vault/vault';
 import type { LocalPrivateLinkService } from '../private-link-service';
 import { networkApi, PLS_CONNECTIONS_PATH } from './network-api';
+import { EVENT_GRID_PUBLISH_PATH, type PublishedEvents } from './event-grid-api';
 
 export interface FakeAzureStandIns {
   ca: LocalCa;
@@ -16,6 +17,8 @@ export interface FakeAzureStandIns {
   trafficManager?: LocalTrafficManager;
   vault?: LocalVault;
   privateLinkService?: LocalPrivateLinkService;
+  /** Receives what is published to the Event Grid topic endpoint (`/api/events`). */
+  eventGridTopic?: PublishedEvents;
   extraRoutes?: Route[];
   trafficLogFile?: string;
   eventGridKey?: string;
@@ -39,6 +42,10 @@ export async function startFakeAzure(s: FakeAzureStandIns): Promise<FakeAzureSer
   if (s.privateLinkService) {
     const pls = s.privateLinkService;
     routes.push({ pattern: PLS_CONNECTIONS_PATH, auth: 'arm', handle: (x, m) => networkApi(pls, x, m) });
+  }
+  if (s.eventGridTopic) {
+    const topic = s.eventGridTopic;
+    routes.push({ pattern: EVENT_GRID_PUBLISH_PATH, auth: 'sas', handle: (x) => topic.handle(x) });
   }
   routes.push(...(s.extraRoutes ?? []));
   const now = Date.now();
