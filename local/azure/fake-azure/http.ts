@@ -41,8 +41,9 @@ export function sendPortError(res: ServerResponse, err: unknown): void {
     case 'PreconditionFailed':
       return armError(res, 412, 'PreconditionFailed', err.message);
     case 'Throttled': {
+      // ARM and Key Vault say how long in whole seconds.
       const ms = err.retryAfterMs ?? 1000;
-      return armError(res, 429, 'TooManyRequests', err.message, { 'retry-after': String(Math.ceil(ms / 1000)), 'x-ms-retry-after-ms': String(ms) });
+      return armError(res, 429, 'TooManyRequests', err.message, { 'retry-after': String(Math.ceil(ms / 1000)) });
     }
     case 'Transient':
       return armError(res, 503, 'ServiceUnavailable', err.message);
