@@ -1,4 +1,19 @@
 import type { CertificateStore } from '../../shared/ports/certificate-store';
+import type { VaultPolicy } from '../../local/azure/vault/vault';
+
+/** The certificate every CertificateStore contract run starts from. */
+export const CONTRACT_CERTIFICATE: { name: string; policy: VaultPolicy } = {
+  name: 'private-tls',
+  policy: {
+    subject: 'CN=*.privatelink.dicom.example.com',
+    dnsNames: ['*.privatelink.dicom.example.com'],
+    validityInMonths: 12,
+    keyType: 'EC',
+    exportable: true,
+    extendedUsages: ['serverAuth'],
+    lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
+  },
+};
 import { waitFor } from '../support/wait';
 
 /** `name` exists with one version, an exportable key, and no pending operation. */

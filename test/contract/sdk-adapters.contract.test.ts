@@ -14,7 +14,7 @@ import { AzureTrafficRouter } from '../../shared/azure/traffic-router';
 import { tempDir } from '../support/host-process';
 import { LocalVault } from '../../local/azure/vault/vault';
 import { KeyVaultCertificateStore } from '../../shared/azure/certificate-store';
-import { certificateStoreContract } from './certificate-store.contract';
+import { CONTRACT_CERTIFICATE, certificateStoreContract } from './certificate-store.contract';
 import { LocalPrivateLinkService } from '../../local/azure/private-link-service';
 import { AzureLinkService } from '../../shared/azure/link-service';
 import { linkServiceContract } from './link-service.contract';
@@ -60,15 +60,7 @@ beforeAll(async () => {
     resourceId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/dpl-local`,
     issueDelayMs: 1000,
   });
-  await vault.create('private-tls', 'private-tls', {
-    subject: 'CN=*.privatelink.dicom.example.com',
-    dnsNames: ['*.privatelink.dicom.example.com'],
-    validityInMonths: 12,
-    keyType: 'EC',
-    exportable: true,
-    extendedUsages: ['serverAuth'],
-    lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
-  });
+  await vault.create(CONTRACT_CERTIFICATE.name, 'private-tls', CONTRACT_CERTIFICATE.policy);
   privateLinkService.defineService({ id: PLS_ID });
   connectionIds = ['a', 'b', 'c'].map(
     (n, i) =>

@@ -13,7 +13,7 @@ import { LocalTrafficManager } from '../../local/azure/traffic-manager';
 import { LocalPrivateLinkService } from '../../local/azure/private-link-service';
 import { LocalCa } from '../../local/azure/vault/local-ca';
 import { LocalVault } from '../../local/azure/vault/vault';
-import { certificateStoreContract } from './certificate-store.contract';
+import { CONTRACT_CERTIFICATE, certificateStoreContract } from './certificate-store.contract';
 import { eventSinkContract } from './event-sink.contract';
 import { EventLogSink } from '../../local/azure/event-log';
 
@@ -55,15 +55,7 @@ certificateStoreContract('stand-in vault', async () => {
     resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.KeyVault/vaults/dpl-local',
     issueDelayMs: 1000,
   });
-  await vault.create('private-tls', 'private-tls', {
-    subject: 'CN=*.privatelink.dicom.example.com',
-    dnsNames: ['*.privatelink.dicom.example.com'],
-    validityInMonths: 12,
-    keyType: 'EC',
-    exportable: true,
-    extendedUsages: ['serverAuth'],
-    lifetimeActions: [{ trigger: { lifetimePercentage: 80 }, action: 'AutoRenew' }],
-  });
+  await vault.create(CONTRACT_CERTIFICATE.name, 'private-tls', CONTRACT_CERTIFICATE.policy);
   return { port: vault, name: 'private-tls' };
 });
 
