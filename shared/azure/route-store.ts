@@ -2,34 +2,22 @@
 // Link Service id (lower-case), `_etag` for conditional writes. Deletes leave a short-lived
 // tombstone so changedSince can report them (Cosmos' change feed does not carry deletes), and the
 // changed-since cursor is `_ts` (seconds) plus the etags already seen in that second.
-import { CosmosClient, type Container, type ItemDefinition } from '@azure/cosmos';
-import https from 'node:https';
+import type { Container } from '@azure/cosmos';
 import { RouteSchema, routeKeyString } from '../domain/route';
-import { notFound, preconditionFailed } from '../ports/errors';
+import { notFound } from '../ports/errors';
 import type { Route, RouteChange, RouteKey, RouteStore } from '../ports/route-store';
 import type { DeleteCondition, Versioned, WriteCondition } from '../ports/versioned';
 import { call } from './errors';
+import { ensureContainer, openContainer, readDoc, writeDoc, type CosmosContainerOptions, type CosmosDoc } from './cosmos-documents';
 
-export interface CosmosRouteStoreOptions {
-  endpoint: string;
-  /** Account key; production uses a managed identity through `credential` instead. */
-  key?: string;
-  credential?: import('@azure/core-auth').TokenCredential;
-  database: string;
-  container: string;
-  caPem?: string;
+export interface CosmosRouteStoreOptions extends CosmosContainerOptions {
   /** Seconds a tombstone lives; consumers must poll more often than this. */
   tombstoneTtlSeconds?: number;
 }
 
-interface RouteDocument extends ItemDefinition {
-  id: string;
-  pk: string;
+interface RouteDocument extends CosmosDoc {
   route?: Route;
-  deleted?: boolean;
   ttl?: number;
-  _etag?: string;
-  _ts?: number;
 }
 
 interface Cursor {
@@ -52,25 +40,16 @@ export class CosmosRouteStore implements RouteStore {
   readonly #container: Container;
 
   constructor(private readonly options: CosmosRouteStoreOptions) {
-    const client = new CosmosClient({
-      endpoint: options.endpoint,
-      ...(options.key ? { key: options.key } : {}),
-      ...(options.credential ? { aadCredentials: options.credential } : {}),
-      ...(options.caPem ? { agent: new https.Agent({ ca: options.caPem, keepAlive: true }) } : {}),
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
-    this.#container = client.database(options.database).container(options.container);
+    this.#container = openContainer(options);
   }
 
   /** Creates the database and container if they do not exist (local and tests; infra does it on Azure). */
-  async ensureContainer(client = this.#container.database.client): Promise<void> {
-    const { database } = await client.databases.createIfNotExists({ id: this.options.database });
-    await database.containers.createIfNotExists({ id: this.options.container, partitionKey: { paths: ['/pk'] }, defaultTtl: -1 });
+  ensureContainer(): Promise<void> {
+    return ensureContainer(this.#container, this.options);
   }
 
-  async #read(key: RouteKey): Promise<RouteDocument | undefined> {
-    const res = await call('routeStore.get', () => this.#container.item(String(key.linkId), pkOf(key)).read<RouteDocument>());
-    return res.statusCode === 404 ? undefined : res.resource;
+  #read(key: RouteKey): Promise<RouteDocument | undefined> {
+    return readDoc<RouteDocument>(this.#container, String(key.linkId), pkOf(key), 'routeStore.get');
   }
 
   async get(key: RouteKey): Promise<Versioned<Route> | undefined> {
@@ -107,17 +86,8 @@ export class CosmosRouteStore implements RouteStore {
   async put(route: Route, condition: WriteCondition = {}): Promise<Versioned<Route>> {
     const value = RouteSchema.parse(route);
     const body: RouteDocument = { id: String(value.linkId), pk: pkOf(value), route: value, deleted: false };
-    const existing = await this.#read(value);
-    const live = existing && !existing.deleted;
-    if (condition.ifNoneMatch === '*' && live) throw preconditionFailed(`routeStore.put: route ${routeKeyString(value)} already exists`);
-    if (condition.ifMatch !== undefined && !live) throw notFound(`routeStore.put: route ${routeKeyString(value)} does not exist`);
-    const etag = condition.ifMatch ?? (condition.ifNoneMatch === '*' ? existing?._etag : undefined);
-    const res = await call('routeStore.put', () =>
-      existing
-        ? this.#container.item(body.id, body.pk).replace<RouteDocument>(body, etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {})
-        : this.#container.items.create<RouteDocument>(body),
-    );
-    return { value, etag: res.resource!._etag! };
+    const written = await writeDoc(this.#container, body, condition, 'routeStore.put', `route ${routeKeyString(value)}`);
+    return { value, etag: written._etag! };
   }
 
   async delete(key: RouteKey, condition: DeleteCondition = {}): Promise<void> {

@@ -25,6 +25,8 @@ import { createHttpsServer } from '@vercel/cosmosdb-server';
 import type { Server } from 'node:https';
 import { CosmosRouteStore } from '../../shared/azure/route-store';
 import { routeStoreContract } from './route-store.contract';
+import { CosmosWorkspaceStore } from '../../shared/azure/workspace-store';
+import { workspaceStoreContract } from './workspace-store.contract';
 import { dnsZoneContract } from './dns-zone.contract';
 import { trafficRouterContract } from './traffic-router.contract';
 import { checkCloudEventTraffic, checkPrivateLinkTraffic, validateTraffic } from './oav';
@@ -109,6 +111,13 @@ eventSinkContract('@azure/eventgrid adapter over HTTPS', async () => ({
 routeStoreContract('@azure/cosmos adapter against a Cosmos-compatible server', async () => {
   const port = (cosmos.address() as { port: number }).port;
   const store = new CosmosRouteStore({ endpoint: `https://127.0.0.1:${port}`, key: 'local', database: 'privatelink', container: 'routes', caPem: ca.certificatePem });
+  await store.ensureContainer();
+  return store;
+});
+
+workspaceStoreContract('@azure/cosmos adapter against a Cosmos-compatible server', async () => {
+  const port = (cosmos.address() as { port: number }).port;
+  const store = new CosmosWorkspaceStore({ endpoint: `https://127.0.0.1:${port}`, key: 'local', database: 'privatelink', container: 'workspaces', caPem: ca.certificatePem });
   await store.ensureContainer();
   return store;
 });

@@ -15,6 +15,8 @@ import { LocalCa } from '../../local/azure/vault/local-ca';
 import { LocalVault } from '../../local/azure/vault/vault';
 import { CONTRACT_CERTIFICATE, certificateStoreContract } from './certificate-store.contract';
 import { eventSinkContract } from './event-sink.contract';
+import { workspaceStoreContract } from './workspace-store.contract';
+import { SqliteWorkspaceStore } from '../../local/azure/workspace-store';
 import { EventLogSink } from '../../local/azure/event-log';
 
 const store = () => new DocStore(path.join(tempDir('contract'), 'azure.db'));
@@ -63,3 +65,5 @@ eventSinkContract('local event log', async () => {
   const sink = new EventLogSink(path.join(tempDir('events'), 'events.jsonl'));
   return { port: sink, received: () => sink.read() };
 });
+
+workspaceStoreContract('SQLite', async () => new SqliteWorkspaceStore(store()));
