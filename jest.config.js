@@ -22,6 +22,7 @@ module.exports = {
     project('standins'),
     { ...project('contract'), testMatch: ['<rootDir>/test/contract/**/*.test.ts'] },
     project('durable'),
+    project('control'),
     project('proxy'),
   ],
 };

@@ -56,6 +56,7 @@ export class LocalPrivateLinkService implements LinkService {
 
   defineService(def: ServiceDefinition): void {
     const id = normaliseArmId(def.id);
+    if (this.options.store.get(SERVICE_KIND, id) && def.autoApproval === undefined) return;
     this.options.store.put(SERVICE_KIND, id, { id: def.id, autoApproval: (def.autoApproval ?? []).map((s) => s.toLowerCase()) });
   }
 

@@ -41,6 +41,10 @@ export class LocalTrafficManager implements TrafficRouter {
     }
   }
 
+  hasProfile(profile: string): boolean {
+    return Boolean(this.store.get(PROFILE_KIND, profile.toLowerCase()));
+  }
+
   /** Priority routing order of an endpoint (infrastructure's setting, not part of the port). */
   priorityOf(profile: string, endpoint: string): number {
     return this.store.get<StoredEndpoint>(ENDPOINT_KIND, `${profile.toLowerCase()}|${endpoint.toLowerCase()}`)?.value.priority ?? 1;

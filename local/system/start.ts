@@ -11,6 +11,10 @@ async function main(): Promise<void> {
   const opts = parseCli(['--app', REPO], process.env);
   if (opts === 'help') return;
   const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(REPO, '.data'));
+  // The control plane runs on its stand-ins here, sweeping every five minutes unless told otherwise.
+  process.env.DATA_DIR = dataDir;
+  process.env.DPL_MODE ??= 'local';
+  process.env.SWEEP_SCHEDULE ??= '0 */5 * * * *';
   const host = await runHost({ ...opts, dataDir });
   process.stdout.write(`ready functions=${host.baseUrl} admin-api=${host.baseUrl}/api data=${dataDir}\n`);
 }

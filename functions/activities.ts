@@ -1,0 +1,91 @@
+// Activities: the only place the control plane touches the outside world. Each is idempotent or
+// conditional, and reports port errors as data (PortError JSON) so the orchestration decides.
+import * as df from 'durable-functions';
+import { privateZoneOf } from '../shared/domain/config';
+import { exposureOf, type Exposure } from '../shared/domain/flip';
+import type { Change } from '../shared/domain/plan';
+import type { Facts } from '../shared/domain/reconcile';
+import { connectionsOf } from '../shared/domain/reconcile';
+import type { Workspace } from '../shared/domain/workspace';
+import { isPortError, type PortError } from '../shared/ports/errors';
+import { collectAll } from '../shared/ports/paging';
+import { services } from './services';
+
+export type ApplyResult = { key: string; kind: Change['kind']; action: Change['action']; ok: true } | { key: string; kind: Change['kind']; action: Change['action']; ok: false; error: ReturnType<PortError['toJSON']> };
+
+/** Reads one workspace's facts (`workspace` set) or the whole fleet's (sweep). */
+export async function readFacts(input: { workspace?: string }): Promise<Facts> {
+  const s = await services();
+  const { config } = s;
+  let workspaces: Workspace[];
+  if (input.workspace) {
+    const w = await s.workspaces.get(input.workspace);
+    workspaces = w ? [w.value] : [];
+  } else {
+    workspaces = (await collectAll((r) => s.workspaces.list(r))).map((w) => w.value);
+  }
+  const allConnections = (
+    await Promise.all(config.regions.flatMap((r) => r.privateLinkServices.map((id) => collectAll((req) => s.links.listConnections(id, req)))))
+  ).flat();
+  const connections = input.workspace
+    ? allConnections.filter((c) => c.value.workspace === input.workspace?.toLowerCase() && connectionsOf(config, workspaces[0], [c.value]).length > 0)
+    : allConnections;
+  const mine = <T extends { workspace?: string }>(v: T) => !input.workspace || v.workspace === input.workspace;
+  const routes = (await s.routes.list()).filter((r) => mine(r.value));
+  const records = (await Promise.all(config.regions.map((r) => collectAll((req) => s.dns.list(privateZoneOf(config, r), req))))).flat().filter((r) => mine(r.value));
+  const endpoints = input.workspace
+    ? []
+    : (await Promise.all(config.regions.flatMap((r) => [r.trafficManager.public.name, r.trafficManager.private.name].map((p) => s.traffic.listEndpoints(p))))).flat();
+  const exposures: Array<[string, Exposure]> = [];
+  for (const w of workspaces) {
+    const flip = await s.workspaces.getFlip(w.name);
+    if (flip && flip.value.stage !== 'settled') exposures.push([w.name, exposureOf(flip.value)]);
+  }
+  return { config, workspaces, connections, routes, records, endpoints, ...(exposures.length ? { exposures } : {}) };
+}
+
+/** Makes one planned change with the etag the plan read, so a stale plan loses instead of overwriting. */
+export async function applyChange(change: Change): Promise<ApplyResult> {
+  const s = await services();
+  const base = { key: change.key, kind: change.kind, action: change.action };
+  try {
+    switch (change.kind) {
+      case 'connection': {
+        if (change.action !== 'update') break;
+        const state = change.new.state;
+        if (state !== 'Approved' && state !== 'Rejected') break;
+        // Keep the workspace in the description: Azure shows ours in place of the consumer's request.
+        const description = `${state.toLowerCase()} by dicom-privatelink for workspace=${change.new.workspace ?? change.old.value.workspace ?? 'unknown'}`;
+        await s.links.setConnectionState(change.new.id, state, description, change.old.etag ? { ifMatch: change.old.etag } : {});
+        break;
+      }
+      case 'route':
+        if (change.action === 'create') await s.routes.put(change.new, { ifNoneMatch: '*' });
+        else if (change.action === 'update') await s.routes.put(change.new, change.old.etag ? { ifMatch: change.old.etag } : {});
+        else await s.routes.delete(change.old.value, change.old.etag ? { ifMatch: change.old.etag } : {});
+        break;
+      case 'dns':
+        if (change.action === 'create') await s.dns.put(change.new, { ifNoneMatch: '*' });
+        else if (change.action === 'update') await s.dns.put(change.new, change.old.etag ? { ifMatch: change.old.etag } : {});
+        else await s.dns.delete(change.old.value, change.old.etag ? { ifMatch: change.old.etag } : {});
+        break;
+      case 'traffic':
+        if (change.action !== 'update') break;
+        await s.traffic.setEndpointStatus(change.new.profile, change.new.endpoint, change.new.status, change.old.etag ? { ifMatch: change.old.etag } : {});
+        break;
+    }
+    return { ...base, ok: true };
+  } catch (err) {
+    if (isPortError(err)) return { ...base, ok: false, error: err.toJSON() };
+    throw err;
+  }
+}
+
+export async function listWorkspaceNames(): Promise<string[]> {
+  const s = await services();
+  return (await collectAll((r) => s.workspaces.list(r))).map((w) => w.value.name);
+}
+
+df.app.activity('readFacts', { handler: readFacts });
+df.app.activity('applyChange', { handler: applyChange });
+df.app.activity('listWorkspaceNames', { handler: listWorkspaceNames });

@@ -1,0 +1,131 @@
+// Orchestrations: deterministic (time from the replay, no I/O), one instance per workspace
+// (`ws:<name>`) and one sweep (`sweep`). Each re-reads the facts, plans with the pure core, applies
+// the plan kind by kind with bounded parallelism, and turns throttling into durable timers.
+import * as df from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import { renderJson, summarise, type Change, type Plan } from '../shared/domain/plan';
+import { reconcileFleet, reconcileWorkspace, type Facts } from '../shared/domain/reconcile';
+import type { ApplyResult } from './activities';
+
+const PARALLEL = 10;
+const MAX_ATTEMPTS = 8;
+const DEBOUNCE_MS = 2_000;
+
+export interface ReconcileInput {
+  workspace: string;
+  attempt?: number;
+}
+
+export interface ReconcileStatus {
+  workspace?: string;
+  stage: 'planning' | 'applying' | 'waiting' | 'done' | 'failed';
+  plan?: ReturnType<typeof renderJson>;
+  failed?: Array<{ key: string; kind: string; error: string }>;
+  throttledUntil?: string;
+  attempt: number;
+}
+
+export const workspaceInstanceId = (workspace: string) => `ws:${workspace.toLowerCase()}`;
+export const SWEEP_INSTANCE_ID = 'sweep';
+
+/** Applies a plan's changes in its order, a batch at a time; yields the activity results. */
+function* apply(context: OrchestrationContext, changes: Change[]): Generator<df.Task, ApplyResult[], unknown> {
+  const results: ApplyResult[] = [];
+  for (let i = 0; i < changes.length; i += PARALLEL) {
+    const batch = changes.slice(i, i + PARALLEL).map((c) => context.df.callActivity('applyChange', c));
+    results.push(...((yield context.df.Task.all(batch)) as ApplyResult[]));
+    if (results.some((r) => !r.ok && r.error.kind === 'Throttled')) break; // no more writes into a 429 storm
+  }
+  return results;
+}
+
+/** After a failed pass: wait out throttling or back off, then start over from fresh facts. */
+function* retryLater(context: OrchestrationContext, results: ApplyResult[], attempt: number): Generator<df.Task, string | undefined, unknown> {
+  const failures = results.filter((r): r is Extract<ApplyResult, { ok: false }> => !r.ok);
+  if (failures.length === 0 || attempt >= MAX_ATTEMPTS) return undefined;
+  const throttled = failures.filter((f) => f.error.kind === 'Throttled');
+  const retryable = failures.every((f) => ['Throttled', 'Transient', 'PreconditionFailed', 'NotFound'].includes(f.error.kind));
+  if (!retryable) return undefined;
+  // Honour Retry-After exactly; otherwise exponential backoff, capped at five minutes.
+  const waitMs = throttled.length ? Math.max(...throttled.map((t) => t.error.retryAfterMs ?? 1000)) : Math.min(1000 * 2 ** attempt, 300_000);
+  const until = new Date(context.df.currentUtcDateTime.getTime() + waitMs);
+  yield context.df.createTimer(until);
+  return until.toISOString();
+}
+
+/** A change that arrived while we worked ('dirty', raised by a trigger) earns a fresh pass. */
+function* dirtyAgain(context: OrchestrationContext): Generator<df.Task, boolean, unknown> {
+  const dirty = context.df.waitForExternalEvent('dirty');
+  const quiet = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + DEBOUNCE_MS));
+  const winner = yield context.df.Task.any([dirty, quiet]);
+  if (winner === dirty) quiet.cancel();
+  return winner === dirty;
+}
+
+const failedOf = (results: ApplyResult[]) =>
+  results.flatMap((r) => (r.ok ? [] : [{ key: r.key, kind: r.kind, error: `${r.error.kind}: ${r.error.message}` }]));
+
+function* reconcileOnce(
+  context: OrchestrationContext,
+  readInput: { workspace?: string },
+  planOf: (facts: Facts) => Plan,
+  status: (s: Omit<ReconcileStatus, 'attempt'>) => void,
+): Generator<df.Task, { plan: Plan; results: ApplyResult[] }, unknown> {
+  status({ stage: 'planning' });
+  const facts = (yield context.df.callActivity('readFacts', readInput)) as Facts;
+  const p = planOf(facts);
+  status({ stage: 'applying', plan: renderJson(p) });
+  const results = yield* apply(context, p.changes);
+  return { plan: p, results };
+}
+
+df.app.orchestration('reconcileWorkspace', function* (context: OrchestrationContext) {
+  const input = context.df.getInput() as ReconcileInput;
+  const attempt = input.attempt ?? 0;
+  const set = (s: Omit<ReconcileStatus, 'attempt'>) => context.df.setCustomStatus({ workspace: input.workspace, attempt, ...s });
+  const { plan: p, results } = yield* reconcileOnce(context, { workspace: input.workspace }, (f) => reconcileWorkspace(f, input.workspace).plan, set);
+  const failed = failedOf(results);
+  if (failed.length) {
+    set({ stage: 'waiting', plan: renderJson(p), failed });
+    const until = yield* retryLater(context, results, attempt);
+    if (until) {
+      context.df.continueAsNew({ workspace: input.workspace, attempt: attempt + 1 });
+      return undefined;
+    }
+  }
+  const outcome: ReconcileStatus = { workspace: input.workspace, stage: failed.length ? 'failed' : 'done', plan: renderJson(p), failed, attempt };
+  context.df.setCustomStatus(outcome);
+  if (yield* dirtyAgain(context)) {
+    context.df.continueAsNew({ workspace: input.workspace });
+    return undefined;
+  }
+  return { ...outcome, summary: summarise(p) };
+});
+
+df.app.orchestration('sweep', function* (context: OrchestrationContext) {
+  const input = (context.df.getInput() as { attempt?: number } | null) ?? {};
+  const attempt = input.attempt ?? 0;
+  const names = (yield context.df.callActivity('listWorkspaceNames')) as string[];
+  for (let i = 0; i < names.length; i += PARALLEL) {
+    // Children get ids derived from ours; a workspace's own instance may run beside them, and the
+    // conditional writes keep the two from overwriting each other.
+    yield context.df.Task.all(names.slice(i, i + PARALLEL).map((workspace) => context.df.callSubOrchestrator('reconcileWorkspace', { workspace })));
+  }
+  const set = (s: Omit<ReconcileStatus, 'attempt'>) => context.df.setCustomStatus({ attempt, ...s });
+  const { plan: p, results } = yield* reconcileOnce(context, {}, (f) => reconcileFleet(f).plan, set);
+  const failed = failedOf(results);
+  if (failed.length) {
+    const until = yield* retryLater(context, results, attempt);
+    if (until) {
+      context.df.continueAsNew({ attempt: attempt + 1 });
+      return undefined;
+    }
+  }
+  const outcome = { stage: failed.length ? 'failed' : 'done', workspaces: names.length, plan: renderJson(p), failed, attempt };
+  context.df.setCustomStatus(outcome);
+  if (yield* dirtyAgain(context)) {
+    context.df.continueAsNew({});
+    return undefined;
+  }
+  return outcome;
+});
