@@ -2,7 +2,7 @@
 // conditional, and reports port errors as data (PortError JSON) so the orchestration decides.
 import * as df from 'durable-functions';
 import { privateZoneOf } from '../shared/domain/config';
-import { exposureOf, type Exposure } from '../shared/domain/flip';
+import { exposureOf, type Exposure, type FlipState } from '../shared/domain/flip';
 import type { Change } from '../shared/domain/plan';
 import type { Facts } from '../shared/domain/reconcile';
 import { connectionsOf } from '../shared/domain/reconcile';
@@ -37,11 +37,13 @@ export async function readFacts(input: { workspace?: string }): Promise<Facts> {
     ? []
     : (await Promise.all(config.regions.flatMap((r) => [r.trafficManager.public.name, r.trafficManager.private.name].map((p) => s.traffic.listEndpoints(p))))).flat();
   const exposures: Array<[string, Exposure]> = [];
+  let flip: Facts['flip'];
   for (const w of workspaces) {
-    const flip = await s.workspaces.getFlip(w.name);
-    if (flip && flip.value.stage !== 'settled') exposures.push([w.name, exposureOf(flip.value)]);
+    const f = await s.workspaces.getFlip(w.name);
+    if (f && f.value.stage !== 'settled') exposures.push([w.name, exposureOf(f.value)]);
+    if (input.workspace) flip = f;
   }
-  return { config, workspaces, connections, routes, records, endpoints, ...(exposures.length ? { exposures } : {}) };
+  return { config, workspaces, connections, routes, records, endpoints, ...(exposures.length ? { exposures } : {}), ...(flip ? { flip } : {}) };
 }
 
 /** Makes one planned change with the etag the plan read, so a stale plan loses instead of overwriting. */
@@ -81,6 +83,18 @@ export async function applyChange(change: Change): Promise<ApplyResult> {
   }
 }
 
+/** Stores a workspace's flip state, guarded by the etag the orchestration read; the new etag, or the error. */
+export async function saveFlip(input: { state: FlipState; etag?: string }): Promise<{ ok: true; etag: string } | { ok: false; error: ReturnType<PortError['toJSON']> }> {
+  const s = await services();
+  try {
+    const written = await s.workspaces.putFlip(input.state, input.etag ? { ifMatch: input.etag } : { ifNoneMatch: '*' });
+    return { ok: true, etag: written.etag };
+  } catch (err) {
+    if (isPortError(err)) return { ok: false, error: err.toJSON() };
+    throw err;
+  }
+}
+
 export async function listWorkspaceNames(): Promise<string[]> {
   const s = await services();
   return (await collectAll((r) => s.workspaces.list(r))).map((w) => w.value.name);
@@ -89,3 +103,4 @@ export async function listWorkspaceNames(): Promise<string[]> {
 df.app.activity('readFacts', { handler: readFacts });
 df.app.activity('applyChange', { handler: applyChange });
 df.app.activity('listWorkspaceNames', { handler: listWorkspaceNames });
+df.app.activity('saveFlip', { handler: saveFlip });

@@ -4,7 +4,8 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
 import { renderJson, summarise, type Change, type Plan } from '../shared/domain/plan';
-import { reconcileFleet, reconcileWorkspace, type Facts } from '../shared/domain/reconcile';
+import { reconcileFleet, reconcileWorkspace, wantedPathsOf, type Facts } from '../shared/domain/reconcile';
+import { complete, next, request, settled, type Exposure, type FlipState } from '../shared/domain/flip';
 import type { ApplyResult } from './activities';
 
 const PARALLEL = 10;
@@ -18,7 +19,8 @@ export interface ReconcileInput {
 
 export interface ReconcileStatus {
   workspace?: string;
-  stage: 'planning' | 'applying' | 'waiting' | 'done' | 'failed';
+  stage: 'planning' | 'applying' | 'waiting' | 'flipping' | 'done' | 'failed';
+  flip?: { stage: string; generation: number; step: string; until?: string };
   plan?: ReturnType<typeof renderJson>;
   failed?: Array<{ key: string; kind: string; error: string }>;
   throttledUntil?: string;
@@ -70,19 +72,78 @@ function* reconcileOnce(
   readInput: { workspace?: string },
   planOf: (facts: Facts) => Plan,
   status: (s: Omit<ReconcileStatus, 'attempt'>) => void,
-): Generator<df.Task, { plan: Plan; results: ApplyResult[] }, unknown> {
+): Generator<df.Task, { plan: Plan; results: ApplyResult[]; facts: Facts }, unknown> {
   status({ stage: 'planning' });
   const facts = (yield context.df.callActivity('readFacts', readInput)) as Facts;
   const p = planOf(facts);
   status({ stage: 'applying', plan: renderJson(p) });
   const results = yield* apply(context, p.changes);
-  return { plan: p, results };
+  return { plan: p, results, facts };
+}
+
+type FlipOutcome = { ok: true } | { ok: false; retry: ApplyResult[] };
+
+/**
+ * Runs the workspace's staged flip, if its wanted paths changed: prepare the target, enable it,
+ * wait out the DNS TTL, disable the old path, wait again, finish. Each step applies the plan for
+ * the step's exposure, then records the step in the flip state (guarded by its etag).
+ */
+function* runFlip(context: OrchestrationContext, workspace: string, status: (s: Omit<ReconcileStatus, 'attempt'>) => void): Generator<df.Task, FlipOutcome, unknown> {
+  const facts = (yield context.df.callActivity('readFacts', { workspace })) as Facts;
+  const w = facts.workspaces[0];
+  if (!w) return { ok: true };
+  const wanted = wantedPathsOf(facts, workspace);
+  let etag = facts.flip?.etag;
+  let state: FlipState = facts.flip?.value ?? settled(workspace, wanted, 0, facts.config.defaultTtl);
+  const save = function* (next: FlipState): Generator<df.Task, boolean, unknown> {
+    const r = (yield context.df.callActivity('saveFlip', { state: next, ...(etag ? { etag } : {}) })) as { ok: boolean; etag?: string };
+    if (r.ok) {
+      etag = r.etag;
+      state = next;
+    }
+    return r.ok;
+  };
+  if (!facts.flip) {
+    // The first state is what the workspace asks for: nothing was live before, so nothing to stage.
+    if (!(yield* save(state))) return { ok: false, retry: [] };
+  } else if (state.stage === 'settled' && (state.target.public !== wanted.public || state.target.private !== wanted.private)) {
+    if (!(yield* save(request(state, wanted, state.generation + 1, facts.config.defaultTtl)))) return { ok: false, retry: [] };
+  }
+  for (;;) {
+    const now = context.df.currentUtcDateTime.getTime();
+    const step = next(state, now);
+    if (step.type === 'idle') return { ok: true };
+    if (step.type === 'wait') {
+      status({ stage: 'flipping', flip: { stage: state.stage, generation: state.generation, step: 'wait', until: new Date(step.until).toISOString() } });
+      yield context.df.createTimer(new Date(step.until));
+      continue;
+    }
+    status({ stage: 'flipping', flip: { stage: state.stage, generation: state.generation, step: step.type } });
+    const exposure: Exposure = step.exposure;
+    const stepFacts = (yield context.df.callActivity('readFacts', { workspace })) as Facts;
+    const results = yield* apply(context, reconcileWorkspace(stepFacts, workspace, exposure).plan.changes);
+    if (results.some((r) => !r.ok)) return { ok: false, retry: results };
+    if (!(yield* save(complete(state, step, context.df.currentUtcDateTime.getTime())))) return { ok: false, retry: [] };
+  }
 }
 
 df.app.orchestration('reconcileWorkspace', function* (context: OrchestrationContext) {
   const input = context.df.getInput() as ReconcileInput;
   const attempt = input.attempt ?? 0;
   const set = (s: Omit<ReconcileStatus, 'attempt'>) => context.df.setCustomStatus({ workspace: input.workspace, attempt, ...s });
+  const flip = yield* runFlip(context, input.workspace, set);
+  if (!flip.ok) {
+    // Lost a race for the flip state or a write failed: wait as the failures ask, then start over.
+    const lost: ApplyResult[] = [{ key: 'flip', kind: 'dns', action: 'update', ok: false, error: { name: 'PortError', kind: 'PreconditionFailed', message: 'the flip state changed under us' } }];
+    const failures = flip.retry.length ? flip.retry : lost;
+    if (yield* retryLater(context, failures, attempt)) {
+      context.df.continueAsNew({ workspace: input.workspace, attempt: attempt + 1 });
+      return undefined;
+    }
+    const failedStatus: ReconcileStatus = { workspace: input.workspace, stage: 'failed', failed: failedOf(failures), attempt };
+    context.df.setCustomStatus(failedStatus);
+    return failedStatus;
+  }
   const { plan: p, results } = yield* reconcileOnce(context, { workspace: input.workspace }, (f) => reconcileWorkspace(f, input.workspace).plan, set);
   const failed = failedOf(results);
   if (failed.length) {

@@ -6,7 +6,7 @@ import type { Configuration } from './config';
 import { normaliseArmId, type PrivateEndpointConnection } from './connection';
 import { desiredState, type ConnectionNote } from './desired';
 import type { DnsRecordSet } from './dns-record';
-import type { Exposure } from './flip';
+import { wantedPaths, type Exposure, type FlipState, type Paths } from './flip';
 import { plan, policiesOf, type Plan } from './plan';
 import type { ActualResources, DesiredResources, Observed } from './plan/types';
 import type { Route } from './route';
@@ -22,6 +22,8 @@ export interface Facts {
   records: Observed<DnsRecordSet>[];
   endpoints: Observed<TrafficEndpoint>[];
   exposures?: Array<[string, Exposure]>;
+  /** The flip state of the workspace a per-workspace read is about. */
+  flip?: Observed<FlipState>;
 }
 
 export interface Reconciliation {
@@ -55,9 +57,10 @@ const options = (facts: Facts) => ({
   defaultPolicy: facts.config.defaultPolicy,
 });
 
-/** The plan for one workspace: its connections, routes and records, nothing shared. */
-export function reconcileWorkspace(facts: Facts, workspace: string): Reconciliation {
-  const { desired, actual, notes } = resources(facts);
+/** The plan for one workspace: its connections, routes and records, nothing shared. `exposure` overrides the stored flip's (a flip step in progress). */
+export function reconcileWorkspace(facts: Facts, workspace: string, exposure?: Exposure): Reconciliation {
+  const withExposure: Facts = exposure ? { ...facts, exposures: [...(facts.exposures ?? []).filter(([w]) => w !== workspace), [workspace, exposure]] } : facts;
+  const { desired, actual, notes } = resources(withExposure);
   const mine = <T extends { workspace?: string }>(x: T) => x.workspace === workspace;
   const p = plan(
     { connections: desired.connections.filter(mine), routes: desired.routes.filter(mine), records: desired.records.filter(mine), endpoints: [] },
@@ -95,4 +98,13 @@ export function connectionsOf(config: Configuration, workspace: Workspace | unde
   if (!workspace) return [];
   const services = new Set(config.regions.find((r) => r.name === workspace.region)?.privateLinkServices.map(normaliseArmId) ?? []);
   return connections.filter((c) => c.workspace === workspace.name && services.has(normaliseArmId(c.privateLinkServiceId)));
+}
+
+/** The paths the workspace asks for now: public while public access is enabled, private once a connection is approved (or would be, by policy). */
+export function wantedPathsOf(facts: Facts, workspace: string): Paths {
+  const w = facts.workspaces.find((x) => x.name === workspace);
+  if (!w) return { public: false, private: false };
+  const d = desiredState({ config: facts.config, workspaces: [w], connections: facts.connections.map((c) => c.value) });
+  const approved = d.connections.some((c) => c.workspace === workspace && c.state === 'Approved');
+  return wantedPaths(w.publicNetworkAccess === 'Enabled', approved);
 }

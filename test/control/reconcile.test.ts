@@ -88,6 +88,27 @@ test('a workspace event reconciles that workspace at once: public network access
     timeoutMs: 30_000,
     what: 'the service record to point at the private profile',
   });
+  // The flip is staged: names move to the target (enable), the old path goes only after a full TTL
+  // (disable), and the flip settles only after another TTL.
+  const draining = await waitFor(async () => {
+    const f = (await local.workspaces.getFlip('radiology'))?.value;
+    return f?.stage === 'draining' && f;
+  }, { what: 'the flip to drain' });
+  const settling = await waitFor(async () => {
+    const f = (await local.workspaces.getFlip('radiology'))?.value;
+    return f?.stage === 'settling' && f;
+  }, { timeoutMs: 30_000, what: 'the flip to disable the public path' });
+  expect(settling.since! - draining.since!).toBeGreaterThanOrEqual(draining.ttlSeconds * 1000);
+  expect(settling.target).toEqual({ public: false, private: true });
+  await waitFor(async () => (await local.workspaces.getFlip('radiology'))?.value.stage === 'settled', { timeoutMs: 30_000, what: 'the flip to settle' });
+
+  // With no workspace on the cluster using the public path any more, the sweep disables its endpoint.
+  expect((await sweepNow()).status).toBe(202);
+  await waitFor(async () => (await resolver.resolveCname('dicom-public-local.trafficmanager.net').catch((e: { code: string }) => e.code)) === 'ENOTFOUND', {
+    timeoutMs: 30_000,
+    what: 'the public Traffic Manager endpoint to be disabled',
+  });
+  expect(await resolver.resolveCname('dicom-private-local.trafficmanager.net')).toEqual(['private-local-1.internal.dicom.localtest']);
 });
 
 test('a malformed event is rejected without blocking the others in its batch', async () => {
@@ -106,5 +127,9 @@ test('the customer deletes the endpoint: the next sweep removes its route and ba
   local.privateLinkService.deleteEndpoint(connectionId);
   expect((await sweepNow()).status).toBe(202);
   await waitFor(async () => !(await local.routes.get(route!.value)), { timeoutMs: 30_000, what: 'the route to go' });
-  await waitFor(async () => (await resolver.resolveCname(`radiology.${ZONE}`).catch((e: { code: string }) => e.code)) === 'ENOTFOUND', { what: 'the backend record to go' });
+  // The backend record outlives the private path by the flip's two TTL waits.
+  await waitFor(async () => (await resolver.resolveCname(`radiology.${ZONE}`).catch((e: { code: string }) => e.code)) === 'ENOTFOUND', {
+    timeoutMs: 40_000,
+    what: 'the backend record to go',
+  });
 });
