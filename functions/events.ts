@@ -8,6 +8,7 @@ import type { InvocationContext } from '@azure/functions';
 import { parseEvents, type DomainEvent } from '../shared/domain/events';
 import { startOrWake } from './starter';
 import { SWEEP_INSTANCE_ID, workspaceInstanceId } from './orchestrations';
+import { certificateInstanceId } from './certificates';
 
 async function handle(event: unknown, client: DurableClient, context: InvocationContext): Promise<void> {
   const parsed = parseEvents(event);
@@ -28,7 +29,14 @@ async function dispatch(e: DomainEvent, client: DurableClient, context: Invocati
       await startOrWake(client, 'sweep', SWEEP_INSTANCE_ID, {}, context);
       return;
     case 'certificate':
-      context.warn(`certificate event ${e.event} for '${e.certificate}' acknowledged; certificate rotation is not implemented yet`);
+      // A new version is rolled out (verified); near-expiry and expiry are backstops that renew.
+      await startOrWake(
+        client,
+        'rotateCertificate',
+        certificateInstanceId(e.certificate),
+        e.event === 'NewVersionCreated' ? { name: e.certificate, verifyOnly: true } : { name: e.certificate },
+        context,
+      );
       return;
     case 'ignored':
       context.log(`ignored event ${e.eventId} (${e.type}): ${e.reason}`);

@@ -172,6 +172,11 @@ df.app.orchestration('sweep', function* (context: OrchestrationContext) {
     // conditional writes keep the two from overwriting each other.
     yield context.df.Task.all(names.slice(i, i + PARALLEL).map((workspace) => context.df.callSubOrchestrator('reconcileWorkspace', { workspace })));
   }
+  // Certificates whose renewal time has come: each gets its rollout (derived child ids, one per sweep).
+  const due = (yield context.df.callActivity('listDueCertificates')) as Array<{ name: string; version?: string }>;
+  if (due.length) {
+    yield context.df.Task.all(due.map((c) => context.df.callSubOrchestrator('rotateCertificate', { name: c.name, ...(c.version ? { knownVersion: c.version } : {}) })));
+  }
   const set = (s: Omit<ReconcileStatus, 'attempt'>) => context.df.setCustomStatus({ attempt, ...s });
   const { plan: p, results } = yield* reconcileOnce(context, {}, (f) => reconcileFleet(f).plan, set);
   const failed = failedOf(results);

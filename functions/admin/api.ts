@@ -8,6 +8,8 @@ import { PutWorkspaceBodySchema, ConnectionDecisionBodySchema } from '../../shar
 import { renderJson, renderText } from '../../shared/domain/plan';
 import { reconcileWorkspace as planWorkspace } from '../../shared/domain/reconcile';
 import { renewalOf } from '../../shared/domain/renewal';
+import { currentVersion } from '../../shared/domain/certificate';
+import { certificateInstanceId } from '../certificates';
 import { WorkspaceNameSchema, type Workspace } from '../../shared/domain/workspace';
 import { isPortError } from '../../shared/ports/errors';
 import { collectAll } from '../../shared/ports/paging';
@@ -176,8 +178,15 @@ const listCertificates: Handler = async () => {
   return json(200, { value: all.map((c) => ({ ...c.value, renewal: renewalOf(c.value, now) })) });
 };
 
-const rotateCertificate: Handler = async () =>
-  problem(501, 'Not implemented yet', 'certificate rotation (the rotateCertificate orchestration) is not implemented yet; renew the certificate in Key Vault meanwhile');
+const rotateCertificate: Handler = async (request, client, context) => {
+  const name = request.params.name ?? '';
+  const s = await services();
+  const cert = await s.certificates.get(name);
+  if (!cert) return notFoundProblem(`certificate '${name}'`);
+  const known = currentVersion(cert.value, s.clock.now())?.version;
+  await startOrWake(client, 'rotateCertificate', certificateInstanceId(name), { name, force: true, ...(known ? { knownVersion: known } : {}) }, context);
+  return checkStatus(client, request, certificateInstanceId(name));
+};
 
 const sweepNow: Handler = async (request, client, context) => {
   await startOrWake(client, 'sweep', SWEEP_INSTANCE_ID, {}, context);

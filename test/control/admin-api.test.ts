@@ -112,12 +112,21 @@ describe('workspaces', () => {
     expect((await call('GET', '/operations/nothing-like-this', reader)).status).toBe(404);
   });
 
-  test('certificates list with their next renewal; rotation says plainly it is not there yet', async () => {
+  test('certificates list with their next renewal; an operator rotation creates a version and rolls it out', async () => {
     await local.vault.create('private-tls', 'private-tls', { subject: 'CN=x', dnsNames: ['*.privatelink.dicom.localtest'], validityInMonths: 3, keyType: 'EC', exportable: true, extendedUsages: ['serverAuth'], lifetimeActions: [] });
-    const list = (await (await call('GET', '/certificates', reader)).json()) as { value: Array<{ name: string; renewal: unknown }> };
+    const list = (await (await call('GET', '/certificates', reader)).json()) as { value: Array<{ name: string; renewal: { status: string } }> };
     expect(list.value.map((c) => c.name)).toEqual(['private-tls']);
-    expect(list.value[0]!.renewal).toBeTruthy();
-    expect((await call('POST', '/certificates/private-tls/rotate', admin)).status).toBe(501);
+    expect(list.value[0]!.renewal.status).toBe('scheduled');
+    expect((await call('POST', '/certificates/nope/rotate', admin)).status).toBe(404);
+    const res = await call('POST', '/certificates/private-tls/rotate', admin);
+    expect(res.status).toBe(202);
+    const { operation } = (await res.json()) as { operation: string };
+    const done = await waitFor(async () => {
+      const o = (await (await call('GET', operation.replace(/^\/api/, ''), reader)).json()) as { runtimeStatus: string; customStatus: { created?: boolean; verified?: string } };
+      return o.runtimeStatus === 'Completed' && o;
+    }, { timeoutMs: 30_000, what: 'the rotation' });
+    expect(done.customStatus).toMatchObject({ stage: 'done', created: true });
+    expect((await local.vault.get('private-tls'))!.value.versions).toHaveLength(2);
   });
 
   test('DELETE removes the workspace; its routes go with it', async () => {

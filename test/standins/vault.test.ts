@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { DocStore } from '../../local/azure/doc-store';
-import { LocalCa } from '../../local/azure/vault/local-ca';
+import { LocalCa, pemBundle } from '../../local/azure/vault/local-ca';
+import tls from 'node:tls';
 import { LocalVault, type KeyVaultEvent, type VaultPolicy } from '../../local/azure/vault/vault';
 import { parseEvents } from '../../shared/domain/events';
 import { tempDir } from '../support/host-process';
@@ -50,7 +51,9 @@ describe('the stand-in vault', () => {
     expect(x.checkIssued(new X509Certificate(ca.certificatePem))).toBe(true);
     expect(new X509Certificate(material.certificatePem).fingerprint.replace(/:/g, '')).toBe(created.value.versions[0]!.thumbprint);
     expect(material.privateKeyPem).toMatch(/BEGIN PRIVATE KEY/);
-    expect(fs.readFileSync(path.join(mountDir, 'private-tls.crt'), 'utf8')).toBe(material.certificatePem + ca.certificatePem);
+    expect(fs.readFileSync(path.join(mountDir, 'private-tls.crt'), 'utf8')).toBe(pemBundle(material.certificatePem, ca.certificatePem));
+    // The bundle is a valid chain for TLS (each block on its own lines).
+    expect(() => tls.createSecureContext({ cert: fs.readFileSync(path.join(mountDir, 'private-tls.crt')), key: fs.readFileSync(path.join(mountDir, 'private-tls.key')) })).not.toThrow();
     expect(fs.statSync(path.join(mountDir, 'private-tls.key')).mode & 0o077).toBe(0);
 
     expect(events).toHaveLength(1);

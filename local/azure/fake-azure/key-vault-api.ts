@@ -6,6 +6,7 @@ import { PURPOSE_TAG, purposeFromTags } from '../../../shared/azure/key-vault-ma
 import { isPortError } from '../../../shared/ports/errors';
 import type { LocalVault, StoredCertificate, StoredVersion, VaultPolicy } from '../vault/vault';
 import { armError, send, sendPortError, type Exchange } from './http';
+import { pemBundle } from '../vault/local-ca';
 
 export const KEY_VAULT_CERTIFICATES_PATH = /^\/certificates(?:\/([^/]+)(?:\/([^/]*))?)?\/?$/;
 export const KEY_VAULT_SECRETS_PATH = /^\/secrets\/([^/]+)(?:\/([^/]*))?\/?$/;
@@ -167,7 +168,7 @@ export async function keyVaultSecretsApi(vault: LocalVault, x: Exchange, m: RegE
   if (!c || !v) return armError(x.res, 404, 'SecretNotFound', `A secret with (name/id) ${name} was not found in this key vault.`);
   if (!c.policy.exportable || !v.privateKeyPem) return armError(x.res, 403, 'Forbidden', 'The certificate is not exportable.');
   return send(x.res, 200, {
-    value: [v.privateKeyPem, v.certificatePem, ...v.chainPem].join(''),
+    value: pemBundle(v.privateKeyPem, v.certificatePem, ...v.chainPem),
     contentType: 'application/x-pem-file',
     id: `${vaultUrl}/secrets/${name}/${v.version}`,
     kid: `${vaultUrl}/keys/${name}/${v.version}`,

@@ -63,6 +63,9 @@ function randomSerial(): string {
   return Buffer.from(bytes).toString('hex');
 }
 
+/** Concatenates PEM blocks so that each ends its own line (some encoders omit the final newline). */
+export const pemBundle = (...pems: string[]): string => pems.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
+
 export function thumbprintOf(certificatePem: string): string {
   const der = new X509Certificate(certificatePem).raw;
   return createHash('sha1').update(der).digest('hex').toUpperCase();

@@ -12,7 +12,7 @@ import { fatal, notFound, preconditionFailed } from '../../../shared/ports/error
 import type { Page, PageRequest } from '../../../shared/ports/paging';
 import type { Versioned } from '../../../shared/ports/versioned';
 import type { DocStore } from '../doc-store';
-import type { ExtendedUsage, KeyType, LocalCa } from './local-ca';
+import { pemBundle, type ExtendedUsage, type KeyType, type LocalCa } from './local-ca';
 
 export interface LifetimeAction {
   trigger: { lifetimePercentage?: number; daysBeforeExpiry?: number };
@@ -276,9 +276,9 @@ export class LocalVault implements CertificateStore {
       fs.writeFileSync(tmp, text, { mode });
       fs.renameSync(tmp, path.join(dir, file));
     };
-    write(`${name}.crt`, [v.certificatePem, ...v.chainPem].join(''));
+    write(`${name}.crt`, pemBundle(v.certificatePem, ...v.chainPem));
     if (v.privateKeyPem) write(`${name}.key`, v.privateKeyPem, 0o600);
-    write(`${name}.ca.crt`, v.chainPem.join(''));
+    write(`${name}.ca.crt`, pemBundle(...v.chainPem));
   }
 
   #emit(type: string, name: string, v: CertificateVersion): void {
