@@ -137,7 +137,12 @@ df.app.orchestration('rotateCertificate', function* (context: OrchestrationConte
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + POLL_MS));
     }
     const after = (yield context.df.callActivity('readCertificate', { name: input.name })) as { certificate: Certificate | null };
-    version = after.certificate ? currentVersion(after.certificate, context.df.currentUtcDateTime.getTime())?.version : undefined;
+    // The version just issued is the newest; the replay clock may lag the vault's by a moment, so
+    // do not filter by "started already" here.
+    version = after.certificate?.versions.reduce<string | undefined>(
+      (best, v, _i, all) => (best === undefined || v.notBefore >= all.find((x) => x.version === best)!.notBefore ? v.version : best),
+      undefined,
+    );
   }
 
   // Verify the rollout: the proxy must serve the current version's certificate.

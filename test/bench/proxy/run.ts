@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pki, TinyDns, PLS } from '../../proxy/helpers';
 
@@ -319,7 +320,9 @@ backend be
   lines.push('```');
   process.stdout.write(`${lines.join('\n')}\n`);
   for (const [name, n] of Object.entries(logLines)) process.stderr.write(`${name}: ${n} log lines; last: ${lastLog[name] ?? ''}\n`);
-  writeFileSync(join(ROOT, 'test/bench/proxy/last-run.json'), JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, reps: REPS, results }, null, 1));
+  const raw = join(tmpdir(), 'dpl-proxy-bench-last.json');
+  writeFileSync(raw, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, reps: REPS, results }, null, 1));
+  process.stderr.write(`raw results: ${raw}\n`);
 
   stopping = true;
   for (const c of children) c.kill('SIGTERM');
