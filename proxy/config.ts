@@ -43,8 +43,15 @@ export const ConfigSchema = z.strictObject({
   }),
   /** How often certificate and route files are checked for in-place changes. */
   reloadIntervalMs: z.number().int().positive().default(2000),
-  /** Route source. Only the file source is wired to config for now; any RouteStore can be passed in code. */
-  routes: z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+  /**
+   * Route source: a JSON file (hot-reloaded), the single-machine SQLite route store, or Cosmos DB
+   * (production; the pod's workload identity reads the routes container).
+   */
+  routes: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('sqlite'), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('cosmos'), endpoint: z.url(), database: z.string().min(1).default('privatelink'), container: z.string().min(1).default('routes') }),
+  ]),
   routeTable: z
     .strictObject({
       pollIntervalMs: z.number().int().positive().default(2000),
@@ -100,6 +107,8 @@ Configuration is a JSON file (--config or PROXY_CONFIG) validated on start; env 
   PROXY_PLS_IDS       Private Link Service id of that listener (the first one; comma-separated list
                       starts one listener per id on consecutive ports)
   PROXY_ROUTES_FILE   JSON route file (hot-reloaded): [{privateLinkServiceId, linkId, workspace, hosts, backend, generation}]
+  PROXY_ROUTES_SQLITE the single-machine route store (DATA_DIR/azure.db of the local system)
+  PROXY_ROUTES_COSMOS Cosmos DB account endpoint (routes container, managed identity)
   PROXY_TLS_CERTS     front certificates: "cert.pem:key.pem,cert2.pem:key2.pem"
   PROXY_UPSTREAM_CA / PROXY_UPSTREAM_CERT / PROXY_UPSTREAM_KEY   backend trust and client certificate
   PROXY_DNS_SERVERS   resolver for backend names, e.g. "127.0.0.1:5353"
@@ -127,6 +136,8 @@ export function rawConfig(env: NodeJS.ProcessEnv, file?: string): Record<string,
     base.listeners = ids.map((id, i) => ({ host: env.PROXY_HOST ?? '0.0.0.0', port: port === 0 ? 0 : port + i, privateLinkServiceId: id }));
   }
   if (env.PROXY_ROUTES_FILE) base.routes = { kind: 'file', path: env.PROXY_ROUTES_FILE };
+  if (env.PROXY_ROUTES_SQLITE) base.routes = { kind: 'sqlite', path: env.PROXY_ROUTES_SQLITE };
+  if (env.PROXY_ROUTES_COSMOS) base.routes = { kind: 'cosmos', endpoint: env.PROXY_ROUTES_COSMOS };
   const certs = csv(env.PROXY_TLS_CERTS);
   if (certs) {
     base.tls = { ...((base.tls as object) ?? {}), certificates: certs.map((c) => ({ certFile: c.split(':')[0], keyFile: c.split(':')[1] })) };

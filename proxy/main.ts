@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { HELP, parseConfig, rawConfig, type ProxyConfig } from './config';
 import { jsonLogger, type Logger } from './log';
 import { Metrics, mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics';
-import { FileRouteSource } from './routes';
+import { routeSourceFor } from './route-source';
 import { ProxyServer } from './server';
 import { VERSION } from './version';
 
@@ -71,7 +71,7 @@ function adminServer(config: ProxyConfig, collect: () => Promise<WorkerReport[]>
 }
 
 async function runSingle(config: ProxyConfig, log: Logger): Promise<void> {
-  const proxy = new ProxyServer({ config, routeSource: new FileRouteSource(config.routes.path, (e) => log.log('warn', e.message)), logger: log, metrics: new Metrics() });
+  const proxy = new ProxyServer({ config, routeSource: routeSourceFor(config.routes, (m) => log.log('warn', m)), logger: log, metrics: new Metrics() });
   await proxy.start();
   const rotate = setInterval(() => proxy.setTicketKeys(randomBytes(48)), config.tls.ticketKeyRotationSeconds * 1000);
   rotate.unref();
@@ -101,7 +101,7 @@ async function runWorker(config: ProxyConfig, log: Logger): Promise<void> {
     }
   });
   const start = async (keys: Buffer): Promise<void> => {
-    proxy = new ProxyServer({ config, routeSource: new FileRouteSource(config.routes.path, (e) => log.log('warn', e.message)), logger: log, metrics: new Metrics(), ticketKeys: keys });
+    proxy = new ProxyServer({ config, routeSource: routeSourceFor(config.routes, (m) => log.log('warn', m)), logger: log, metrics: new Metrics(), ticketKeys: keys });
     await proxy.start();
     process.send?.({ type: 'listening', addresses: proxy.addresses() } satisfies FromWorker);
   };

@@ -152,3 +152,28 @@ describe('config', () => {
     expect(() => parseConfig(rawConfig({ PROXY_PORT: '1', PROXY_PLS_IDS: 'x', PROXY_TRUSTED_SOURCES: '10.0.0.0/33' }))).toThrow(/trustedSources/);
   });
 });
+
+describe('RouteTable over the SQLite route store the local control plane writes', () => {
+  it('loads, tails changes and deletions through the same port', async () => {
+    const { routeSourceFor } = await import('../../proxy/route-source');
+    const { DocStore } = await import('../../local/azure/doc-store');
+    const { SqliteRouteStore } = await import('../../local/azure/route-store');
+    const dir = mkdtempSync(join(tmpdir(), 'dpl-proxy-sqlite-'));
+    try {
+      const file = join(dir, 'azure.db');
+      const writer = new SqliteRouteStore(new DocStore(file));
+      await writer.put(route(1));
+      const table = new RouteTable(routeSourceFor({ kind: 'sqlite', path: file }, () => undefined), { privateLinkServiceIds: [PLS_A], pollIntervalMs: 60_000, negativeCacheMs: 0 });
+      await table.start();
+      expect(table.size).toBe(1);
+      await writer.put(route(4));
+      await writer.delete({ privateLinkServiceId: PLS_A, linkId: 1 });
+      await table.poll();
+      expect(table.peek(routeKeyString({ privateLinkServiceId: PLS_A, linkId: 4 }))).toBeDefined();
+      expect(table.peek(routeKeyString({ privateLinkServiceId: PLS_A, linkId: 1 }))).toBeUndefined();
+      table.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
