@@ -2,24 +2,11 @@
 // backend moves by DNS, and drain.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { Backend, exchange, header, openTls, PLS, Pki, proxiedClient, startHarness, TinyDns, WS1, writeRoutes, type Harness } from './helpers';
+import { Backend, exchange, header, openTls, pattern, PLS, Pki, proxiedClient, startHarness, TinyDns, WS1, writeRoutes, type Harness } from './helpers';
 import { waitFor } from '../support/wait';
 
 const STREAM_BYTES = Number(process.env.PROXY_STREAM_BYTES ?? 64 * 1024 * 1024);
 
-function pattern(total: number, chunk = 256 * 1024): Readable {
-  let sent = 0;
-  const block = Buffer.alloc(chunk, 0x5a);
-  return new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(chunk, total - sent);
-      sent += n;
-      this.push(n === chunk ? block : block.subarray(0, n));
-    },
-  });
-}
 
 describe('forwarding', () => {
   let h: Harness;

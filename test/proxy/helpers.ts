@@ -10,6 +10,7 @@ import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { Readable } from 'node:stream';
 import { Client } from 'undici';
 import { parseConfig, type ProxyConfigInput } from '../../proxy/config';
 import { buildProxyV2 } from '../../proxy/proxy-protocol';
@@ -258,4 +259,18 @@ export class TinyDns {
   close(): Promise<void> {
     return new Promise((r) => this.socket.close(() => r()));
   }
+}
+
+/** A body of `total` bytes generated on demand, so streaming tests never hold it in memory. */
+export function pattern(total: number, chunk = 256 * 1024): Readable {
+  let sent = 0;
+  const block = Buffer.alloc(chunk, 0x5a);
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(chunk, total - sent);
+      sent += n;
+      this.push(n === chunk ? block : block.subarray(0, n));
+    },
+  });
 }

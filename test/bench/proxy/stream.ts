@@ -5,24 +5,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { Backend, PLS, Pki, TinyDns, WS1, proxiedClient, writeRoutes } from '../../proxy/helpers';
+import { Backend, PLS, Pki, TinyDns, WS1, pattern, proxiedClient, writeRoutes } from '../../proxy/helpers';
 
 const BYTES = Number(process.env.STREAM_BYTES ?? 5 * 1024 ** 3);
 const ROOT = join(__dirname, '../../..');
 
-function pattern(total: number, chunk = 256 * 1024): Readable {
-  let sent = 0;
-  const block = Buffer.alloc(chunk, 0x5a);
-  return new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(chunk, total - sent);
-      sent += n;
-      this.push(n === chunk ? block : block.subarray(0, n));
-    },
-  });
-}
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
