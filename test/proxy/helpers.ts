@@ -1,8 +1,8 @@
 // Test support for the proxy: certificates made with openssl at test time, an mTLS backend, PROXY v2
 // clients over real sockets, and a proxy started from a config object.
 import { execFileSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import * as dnsPacket from 'dns-packet';
+import { DnsServer } from '../../local/azure/dns/server';
+import { defaultSoa } from '../../local/azure/dns/answer';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -227,37 +227,32 @@ export function rawTcp(port: number, bytes: Buffer, localAddress = '127.0.0.1', 
 }
 
 /** A one-name authoritative UDP DNS server whose A answer (and TTL) the test changes. */
+/** One name on the project's own authoritative DNS server, with an answer a test can change. */
 export class TinyDns {
-  private socket = createSocket('udp4');
   address = '127.0.0.1';
   ttl = 1;
   queries = 0;
-  constructor(private readonly name: string) {}
-  async start(): Promise<string> {
-    this.socket.on('message', (msg, rinfo) => {
-      let q: dnsPacket.Packet;
-      try {
-        q = dnsPacket.decode(msg);
-      } catch {
-        return;
-      }
-      this.queries++;
-      const question = q.questions?.[0];
-      const match = question && question.name.toLowerCase() === this.name && question.type === 'A';
-      const reply = dnsPacket.encode({
-        id: q.id,
-        type: 'response',
-        flags: (1 << 10) | (match ? 0 : 3),
-        questions: q.questions ?? [],
-        answers: match ? [{ type: 'A', name: question.name, ttl: this.ttl, class: 'IN', data: this.address }] : [],
-      });
-      this.socket.send(reply, rinfo.port, rinfo.address);
+  private readonly server: DnsServer;
+  constructor(private readonly name: string) {
+    const zone = name.toLowerCase();
+    this.server = new DnsServer({
+      port: 0,
+      view: {
+        zones: () => [{ name: zone, soa: defaultSoa(zone) }],
+        lookup: (fqdn) => {
+          this.queries++;
+          return fqdn === zone ? [{ name: zone, type: 'A', ttl: this.ttl, values: [this.address] }] : [];
+        },
+        hasDescendant: () => false,
+      },
     });
-    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', r));
-    return `127.0.0.1:${this.socket.address().port}`;
+  }
+  async start(): Promise<string> {
+    await this.server.start();
+    return `127.0.0.1:${this.server.port}`;
   }
   close(): Promise<void> {
-    return new Promise((r) => this.socket.close(() => r()));
+    return this.server.stop();
   }
 }
 
