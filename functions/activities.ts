@@ -10,6 +10,7 @@ import type { Workspace } from '../shared/domain/workspace';
 import { isPortError, type PortError } from '../shared/ports/errors';
 import { collectAll } from '../shared/ports/paging';
 import { services } from './services';
+import { fullBudget, parseBudget, take, type BudgetState } from '../shared/domain/write-budget';
 
 export type ApplyResult = { key: string; kind: Change['kind']; action: Change['action']; ok: true } | { key: string; kind: Change['kind']; action: Change['action']; ok: false; error: ReturnType<PortError['toJSON']> };
 
@@ -46,10 +47,29 @@ export async function readFacts(input: { workspace?: string }): Promise<Facts> {
   return { config, workspaces, connections, routes, records, endpoints, ...(exposures.length ? { exposures } : {}), ...(flip ? { flip } : {}) };
 }
 
+// ARM writes share one budget per subscription in this process (`DPL_WRITE_BUDGET`, capacity/refill
+// per second; ARM allows about 200/10 per principal). With several instances, give each its share.
+const budgetConfig = parseBudget(process.env.DPL_WRITE_BUDGET);
+const budgets = new Map<string, BudgetState>();
+
+function spendArmWrite(change: Change): number | undefined {
+  if (change.kind === 'route') return undefined; // Cosmos DB, not ARM
+  const id = change.kind === 'connection' ? (change.action === 'delete' ? change.old.value.id : change.new.id) : '';
+  const subscription = /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase() ?? process.env.AZURE_SUBSCRIPTION_ID ?? 'default';
+  const now = Date.now();
+  const r = take(budgetConfig, budgets.get(subscription) ?? fullBudget(budgetConfig, now), now);
+  budgets.set(subscription, r.state);
+  return r.ok ? undefined : r.retryAfterMs;
+}
+
 /** Makes one planned change with the etag the plan read, so a stale plan loses instead of overwriting. */
 export async function applyChange(change: Change): Promise<ApplyResult> {
   const s = await services();
   const base = { key: change.key, kind: change.kind, action: change.action };
+  const wait = spendArmWrite(change);
+  if (wait !== undefined) {
+    return { ...base, ok: false, error: { name: 'PortError', kind: 'Throttled', message: 'the ARM write budget is spent', retryAfterMs: wait } };
+  }
   try {
     switch (change.kind) {
       case 'connection': {
