@@ -19,7 +19,8 @@ export class DocStore {
 
   constructor(file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.#db = new Database(file);
+    // Several processes share the file (host, proxy, CLI): wait for the lock rather than fail.
+    this.#db = new Database(file, { timeout: 10_000 });
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(`
@@ -69,6 +70,8 @@ export class DocStore {
   }
 
   put<T>(kind: string, key: string, value: T, condition: WriteCondition = {}): StoredDoc<T> {
+    // IMMEDIATE: take the write lock before reading, so a check-then-write cannot be upgraded into a
+    // busy error by another process's commit in between (WAL snapshots are not upgradable).
     return this.#db.transaction(() => {
       const current = this.#db.prepare('SELECT etag FROM docs WHERE kind = ? AND key = ?').get(kind, key) as { etag: string } | undefined;
       if (condition.ifNoneMatch === '*' && current) throw preconditionFailed(`${kind} '${key}' already exists`);
@@ -82,7 +85,7 @@ export class DocStore {
         .run(kind, key, etag, seq, JSON.stringify(value));
       this.#db.prepare('DELETE FROM tombstones WHERE kind = ? AND key = ?').run(kind, key);
       return { key, etag, seq, value };
-    })();
+    }).immediate();
   }
 
   delete(kind: string, key: string, condition: DeleteCondition = {}): boolean {
@@ -96,6 +99,6 @@ export class DocStore {
       this.#db.prepare('DELETE FROM docs WHERE kind = ? AND key = ?').run(kind, key);
       this.#db.prepare('INSERT INTO tombstones(kind, key, seq) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET seq = excluded.seq').run(kind, key, this.#nextSeq());
       return true;
-    })();
+    }).immediate();
   }
 }

@@ -139,3 +139,35 @@ describe('the stand-ins’ document store', () => {
     reopened.close();
   });
 });
+
+describe('the document store shared by processes', () => {
+  test('two processes writing the same file at once both succeed (no SQLITE_BUSY)', async () => {
+    const { spawn } = await import('node:child_process');
+    const file = path.join(tempDir('docs-shared'), 'azure.db');
+    const store = new DocStore(file);
+    const script = `const { DocStore } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/local/azure/doc-store.js'))});
+      const s = new DocStore(${JSON.stringify(file)});
+      for (let i = 0; i < 300; i++) { const cur = s.get('k', 'shared'); s.put('k', 'child-' + i, { i }); s.put('k', 'shared', { by: 'child', i }, cur ? {} : {}); }
+      s.close();`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 300; i++) {
+      store.put('k', `parent-${i}`, { i });
+      // A read-then-conditional-write racing the other process.
+      const cur = store.get<{ by: string }>('k', 'shared');
+      try {
+        store.put('k', 'shared', { by: 'parent', i }, cur ? { ifMatch: cur.etag } : {});
+      } catch (err) {
+        expect((err as { kind?: string }).kind).toBe('PreconditionFailed');
+      }
+      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    expect(store.list('k', { prefix: 'child-' })).toHaveLength(300);
+    expect(store.list('k', { prefix: 'parent-' })).toHaveLength(300);
+    store.close();
+  });
+});
