@@ -10,6 +10,7 @@ import type { Workspace } from '../shared/domain/workspace';
 import { isPortError, type PortError } from '../shared/ports/errors';
 import { collectAll } from '../shared/ports/paging';
 import { services } from './services';
+import { startOrWake } from './starter';
 import { fullBudget, parseBudget, take, type BudgetState } from '../shared/domain/write-budget';
 
 export type ApplyResult = { key: string; kind: Change['kind']; action: Change['action']; ok: true } | { key: string; kind: Change['kind']; action: Change['action']; ok: false; error: ReturnType<PortError['toJSON']> };
@@ -123,4 +124,14 @@ export async function listWorkspaceNames(): Promise<string[]> {
 df.app.activity('readFacts', { handler: readFacts });
 df.app.activity('applyChange', { handler: applyChange });
 df.app.activity('listWorkspaceNames', { handler: listWorkspaceNames });
+// The sweep hands each workspace to its own instance (`ws:<name>`): one owner per key, even when an
+// event started that instance first.
+df.app.activity('wakeWorkspaces', {
+  extraInputs: [df.input.durableClient()],
+  handler: async (names: string[], context) => {
+    const client = df.getClient(context);
+    for (const name of names) await startOrWake(client, 'reconcileWorkspace', `ws:${name.toLowerCase()}`, { workspace: name.toLowerCase() }, context);
+    return names.length;
+  },
+});
 df.app.activity('saveFlip', { handler: saveFlip });

@@ -10,6 +10,7 @@ import { currentVersion, type Certificate } from '../shared/domain/certificate';
 import { renewalOf, type CertificateRenewal } from '../shared/domain/renewal';
 import { isPortError } from '../shared/ports/errors';
 import { services } from './services';
+import { startOrWake } from './starter';
 
 export const certificateInstanceId = (name: string) => `cert:${name.toLowerCase()}`;
 
@@ -96,6 +97,18 @@ df.app.activity('listDueCertificates', {
       token = page.continuationToken;
     } while (token);
     return due;
+  },
+});
+
+// The sweep hands each due certificate to its own instance (`cert:<name>`), as events do.
+df.app.activity('wakeCertificates', {
+  extraInputs: [df.input.durableClient()],
+  handler: async (due: Array<{ name: string; version?: string }>, context) => {
+    const client = df.getClient(context);
+    for (const c of due) {
+      await startOrWake(client, 'rotateCertificate', certificateInstanceId(c.name), { name: c.name, ...(c.version ? { knownVersion: c.version } : {}) }, context);
+    }
+    return due.length;
   },
 });
 

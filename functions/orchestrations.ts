@@ -167,16 +167,12 @@ df.app.orchestration('sweep', function* (context: OrchestrationContext) {
   const input = (context.df.getInput() as { attempt?: number } | null) ?? {};
   const attempt = input.attempt ?? 0;
   const names = (yield context.df.callActivity('listWorkspaceNames')) as string[];
-  for (let i = 0; i < names.length; i += PARALLEL) {
-    // Children get ids derived from ours; a workspace's own instance may run beside them, and the
-    // conditional writes keep the two from overwriting each other.
-    yield context.df.Task.all(names.slice(i, i + PARALLEL).map((workspace) => context.df.callSubOrchestrator('reconcileWorkspace', { workspace })));
+  for (let i = 0; i < names.length; i += PARALLEL * 10) {
+    yield context.df.callActivity('wakeWorkspaces', names.slice(i, i + PARALLEL * 10));
   }
-  // Certificates whose renewal time has come: each gets its rollout (derived child ids, one per sweep).
+  // Certificates whose renewal time has come: each gets its rollout from its own instance.
   const due = (yield context.df.callActivity('listDueCertificates')) as Array<{ name: string; version?: string }>;
-  if (due.length) {
-    yield context.df.Task.all(due.map((c) => context.df.callSubOrchestrator('rotateCertificate', { name: c.name, ...(c.version ? { knownVersion: c.version } : {}) })));
-  }
+  if (due.length) yield context.df.callActivity('wakeCertificates', due);
   const set = (s: Omit<ReconcileStatus, 'attempt'>) => context.df.setCustomStatus({ attempt, ...s });
   const { plan: p, results } = yield* reconcileOnce(context, {}, (f) => reconcileFleet(f).plan, set);
   const failed = failedOf(results);

@@ -24,7 +24,7 @@ interface Verifier {
 let verifier: Promise<Verifier> | undefined;
 
 async function buildVerifier(): Promise<Verifier> {
-  if (process.env.DPL_MODE === 'local' && !process.env.ADMIN_JWKS_URL) {
+  if ((process.env.DPL_MODE === 'local' || process.env.DPL_MODE === 'fake-azure') && !process.env.ADMIN_JWKS_URL) {
     const { localSigningKey, LOCAL_AUDIENCE, LOCAL_ISSUER } = await import('../../local/admin-token');
     const key = await localSigningKey(path.resolve(process.env.DATA_DIR ?? '.data'));
     return { keys: createLocalJWKSet({ keys: [key.publicJwk] }), issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE };

@@ -61,9 +61,10 @@ test('a short-lived certificate is renewed when due and the probe sees the new v
 
   expect((await api('POST', '/sweep')).status).toBe(202);
   const rollout = await waitFor(async () => {
-    const o = (await (await api('GET', '/operations/sweep')).json()) as { runtimeStatus: string };
+    const o = (await (await api('GET', '/operations/cert%3Aprivate-tls')).json()) as { runtimeStatus?: string; customStatus?: { verified?: string } };
     return o.runtimeStatus === 'Completed' && o;
-  }, { timeoutMs: 40_000, intervalMs: 2000, what: 'the sweep and its rollouts' });
+  }, { timeoutMs: 40_000, intervalMs: 500, what: 'the rollout' });
+  expect(rollout.customStatus).toMatchObject({ verified: 'served' });
   expect(rollout).toBeTruthy();
   const versions = (await local.vault.get('private-tls'))!.value.versions;
   expect(versions).toHaveLength(2);
