@@ -53,11 +53,20 @@ export async function readFacts(input: { workspace?: string }): Promise<Facts> {
 const budgetConfig = parseBudget(process.env.DPL_WRITE_BUDGET);
 const budgets = new Map<string, BudgetState>();
 
+/** When ARM last said 429 for a subscription: no write from this process goes before that time. */
+const throttledUntil = new Map<string, number>();
+
+function subscriptionOf(change: Change): string {
+  const id = change.kind === 'connection' ? (change.action === 'delete' ? change.old.value.id : change.new.id) : '';
+  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase() ?? process.env.AZURE_SUBSCRIPTION_ID ?? 'default';
+}
+
 function spendArmWrite(change: Change): number | undefined {
   if (change.kind === 'route') return undefined; // Cosmos DB, not ARM
-  const id = change.kind === 'connection' ? (change.action === 'delete' ? change.old.value.id : change.new.id) : '';
-  const subscription = /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase() ?? process.env.AZURE_SUBSCRIPTION_ID ?? 'default';
+  const subscription = subscriptionOf(change);
   const now = Date.now();
+  const blocked = (throttledUntil.get(subscription) ?? 0) - now;
+  if (blocked > 0) return blocked;
   const r = take(budgetConfig, budgets.get(subscription) ?? fullBudget(budgetConfig, now), now);
   budgets.set(subscription, r.state);
   return r.ok ? undefined : r.retryAfterMs;
@@ -99,7 +108,11 @@ export async function applyChange(change: Change): Promise<ApplyResult> {
     }
     return { ...base, ok: true };
   } catch (err) {
-    if (isPortError(err)) return { ...base, ok: false, error: err.toJSON() };
+    if (isPortError(err)) {
+      // A 429 holds back every ARM write of this process for that subscription, not just this one.
+      if (err.kind === 'Throttled' && change.kind !== 'route') throttledUntil.set(subscriptionOf(change), Date.now() + (err.retryAfterMs ?? 1000));
+      return { ...base, ok: false, error: err.toJSON() };
+    }
     throw err;
   }
 }

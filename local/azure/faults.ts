@@ -55,10 +55,14 @@ export class FaultPlan {
     this.#conflicts.set(operation, (this.#conflicts.get(operation) ?? 0) + count);
   }
 
-  /** Decides the fate of one call; throws the PortError the service would have produced. */
-  async before(port: string, operation: string, conditional: boolean): Promise<void> {
+  /**
+   * Decides the fate of one call; throws the PortError the service would have produced. `target`
+   * names the resource, so "came back early" means a retry of the same write before its Retry-After
+   * (a concurrent first attempt at another resource is not a retry).
+   */
+  async before(port: string, operation: string, conditional: boolean, target = ''): Promise<void> {
     const now = this.now();
-    const key = `${port}.${operation}`;
+    const key = `${port}.${operation}${target ? `:${target}` : ''}`;
     // Node timers may fire a millisecond or two before Date.now() reaches the deadline.
     if ((this.#blockedUntil.get(key) ?? 0) - TIMER_SLACK_MS > now) this.earlyCalls++;
     const rule = this.rules.find((r) => r.operation === operation) ?? this.rules.find((r) => r.operation === '*');
@@ -69,20 +73,35 @@ export class FaultPlan {
       const retryAfterMs = rule.retryAfterMs ?? 1000;
       this.#blockedUntil.set(key, now + retryAfterMs);
       record('throttled', retryAfterMs);
-      throw throttled(`${operation}: too many requests`, retryAfterMs, { operation: key });
+      throw throttled(`${operation}: too many requests`, retryAfterMs, { operation: `${port}.${operation}` });
     }
     if (rule?.errorRate && this.#random() < rule.errorRate) {
       record('error');
-      throw transient(`${operation}: the service is unavailable (503)`, { operation: key });
+      throw transient(`${operation}: the service is unavailable (503)`, { operation: `${port}.${operation}` });
     }
     const pending = this.#conflicts.get(operation) ?? 0;
     if (conditional && pending > 0) {
       this.#conflicts.set(operation, pending - 1);
       record('conflict');
-      throw preconditionFailed(`${operation}: the resource was changed by another writer`, { operation: key });
+      throw preconditionFailed(`${operation}: the resource was changed by another writer`, { operation: `${port}.${operation}` });
     }
     record('ok');
   }
+}
+
+const IDENTITY = ['zone', 'name', 'type', 'id', 'profile', 'endpoint', 'privateLinkServiceId', 'linkId'];
+
+/** The resource a call is about: string arguments, or the identifying fields of the first object. */
+function targetOf(args: unknown[]): string {
+  const parts: string[] = [];
+  for (const a of args) {
+    if (typeof a === 'string') parts.push(a);
+    else if (a && typeof a === 'object' && !('ifMatch' in a) && !('ifNoneMatch' in a)) {
+      for (const k of IDENTITY) if (k in a) parts.push(String((a as Record<string, unknown>)[k]));
+      break;
+    }
+  }
+  return parts.join('|');
 }
 
 const isConditional = (args: unknown[]) =>
@@ -95,7 +114,7 @@ export function withFaults<T extends object>(target: T, plan: FaultPlan, port: s
       const value = Reflect.get(obj, prop, receiver) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
       return async (...args: unknown[]) => {
-        await plan.before(port, prop, isConditional(args));
+        await plan.before(port, prop, isConditional(args), targetOf(args));
         return (value as (...a: unknown[]) => unknown).apply(obj, args);
       };
     },
