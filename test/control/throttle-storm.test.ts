@@ -26,7 +26,7 @@ afterAll(() => host?.stop());
 
 test('everything converges and no call precedes its Retry-After', async () => {
   const names = ['neuro', 'cardio', 'ortho'];
-  const endpoints = [];
+  const endpoints: Array<ReturnType<LocalServices['privateLinkService']['createEndpoint']>> = [];
   for (const name of names) {
     await local.workspaces.put(WorkspaceSchema.parse({ name, region: 'local', cluster: 'local-1', services: [{ name: 'dicom' }, { name: 'viewer' }], approval: { autoApproveSubscriptions: [CUSTOMER] } }));
     endpoints.push(local.privateLinkService.createEndpoint({ privateLinkServiceId: LOCAL_PLS_ID, endpointName: `pe-${name}`, requestingSubscription: CUSTOMER, workspace: name }));
