@@ -48,20 +48,43 @@ async function instanceStatus(client: DurableClient, id: string) {
   return s ? { instanceId: id, runtimeStatus: s.runtimeStatus, customStatus: s.customStatus ?? null, lastUpdatedTime: s.lastUpdatedTime } : null;
 }
 
-/** Conditions an operator reads at a glance, from the last reconciliation's status. */
-function conditionsOf(status: Awaited<ReturnType<typeof instanceStatus>>) {
-  const custom = (status?.customStatus ?? {}) as { stage?: string; failed?: Array<{ kind: string; error: string }>; plan?: { summary?: Record<string, number> } };
+/** Conditions an operator reads at a glance, from the last reconciliation's status and the certificates. */
+function conditionsOf(status: Awaited<ReturnType<typeof instanceStatus>>, certificatesValid: boolean) {
+  const custom = (status?.customStatus ?? {}) as {
+    stage?: string;
+    failed?: Array<{ kind: string; error: string }>;
+    plan?: { summary?: Record<string, number>; skipped?: Array<{ reason: string }> };
+  };
   const failed = custom.failed ?? [];
   const pending = custom.plan?.summary ? (custom.plan.summary.create ?? 0) + (custom.plan.summary.update ?? 0) + (custom.plan.summary.delete ?? 0) : undefined;
   const converged = (kind: string) => (custom.stage === 'done' || custom.stage === 'applying') && !failed.some((f) => f.kind === kind);
   return [
-    { type: 'Ready', status: custom.stage === 'done' && failed.length === 0, reason: custom.stage ?? 'NeverReconciled' },
+    { type: 'Ready', status: custom.stage === 'done' && failed.length === 0 && certificatesValid, reason: custom.stage ?? 'NeverReconciled' },
     { type: 'RoutesConverged', status: converged('route') },
     { type: 'DnsConverged', status: converged('dns') },
     { type: 'ConnectionsConverged', status: converged('connection') },
+    // Endpoints are the fleet's (the sweep's); a workspace's traffic converges with its names.
+    { type: 'TrafficConverged', status: converged('dns') && custom.stage !== 'flipping' },
+    { type: 'CertificateValid', status: certificatesValid },
+    { type: 'OwnerMismatch', status: (custom.plan?.skipped ?? []).some((x) => x.reason === 'not-owned') },
     { type: 'Throttled', status: failed.some((f) => f.error.startsWith('Throttled')) },
     ...(pending === undefined ? [] : [{ type: 'LastPlanChanges', status: pending > 0, count: pending }]),
   ];
+}
+
+/** Whether every private TLS certificate has a current, unexpired version, and the next renewal. */
+async function certificateHealth(): Promise<{ valid: boolean; nextRenewal: number | null }> {
+  const s = await services();
+  const now = s.clock.now();
+  const all = await collectAll((r) => s.certificates.list(r));
+  let valid = true;
+  let next: number | null = null;
+  for (const c of all.filter((x) => x.value.purpose === 'private-tls')) {
+    const r = renewalOf(c.value, now);
+    if (r.status === 'expired' || r.status === 'no-version') valid = false;
+    if (r.status === 'due' || r.status === 'scheduled') next = next === null ? r.schedule.at : Math.min(next, r.schedule.at);
+  }
+  return { valid, nextRenewal: next };
 }
 
 const checkStatus = (client: DurableClient, request: HttpRequest, instanceId: string) => {
@@ -86,7 +109,22 @@ const getWorkspace: Handler = async (request, client) => {
   if (!w) return notFoundProblem(`workspace '${name}'`);
   const status = await instanceStatus(client, workspaceInstanceId(name));
   const flip = await s.workspaces.getFlip(name);
-  return json(200, { workspace: w.value, reconcile: status, conditions: conditionsOf(status), flip: flip?.value ?? null }, { etag: `"${w.etag}"` });
+  const certs = await certificateHealth();
+  const custom = (status?.customStatus ?? {}) as { plan?: unknown; failed?: unknown[] };
+  return json(
+    200,
+    {
+      workspace: w.value,
+      generation: w.value.generation,
+      conditions: conditionsOf(status, certs.valid),
+      lastPlan: custom.plan ?? null,
+      lastError: custom.failed?.[0] ?? null,
+      nextRenewal: certs.nextRenewal === null ? null : new Date(certs.nextRenewal).toISOString(),
+      flip: flip?.value ?? null,
+      reconcile: status,
+    },
+    { etag: `"${w.etag}"` },
+  );
 };
 
 const putWorkspace: Handler = async (request, client, context) => {

@@ -79,7 +79,10 @@ describe('workspaces', () => {
       const v = (await (await call('GET', '/workspaces/cardio', reader)).json()) as { conditions: Array<{ type: string; status: boolean }> };
       return v.conditions.find((c) => c.type === 'Ready')?.status && v;
     }, { timeoutMs: 30_000, what: 'the workspace to be Ready' });
-    expect(view.conditions.map((c) => c.type)).toEqual(expect.arrayContaining(['Ready', 'RoutesConverged', 'DnsConverged', 'Throttled']));
+    expect(view.conditions.map((c) => c.type)).toEqual(
+      expect.arrayContaining(['Ready', 'RoutesConverged', 'DnsConverged', 'TrafficConverged', 'CertificateValid', 'OwnerMismatch', 'Throttled']),
+    );
+    expect(view).toMatchObject({ generation: 2, lastError: null });
   });
 
   test('the dry-run plan as JSON and text', async () => {
