@@ -6,14 +6,14 @@ export interface WaitOptions {
   what?: string;
 }
 
-/** Calls `probe` until it returns a value other than undefined/false, or fails after the deadline. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions = {}): Promise<T> {
+/** Calls `probe` until it returns a value other than undefined/null/false, or fails after the deadline. */
+export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, opts: WaitOptions = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (err) {
       lastError = err;
       if (err instanceof Error && /exited before/.test(err.message)) throw err;
