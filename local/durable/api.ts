@@ -13,6 +13,19 @@ const MAX_BODY = 16 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
 const STATUSES: ReadonlySet<string> = new Set(['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Terminated', 'Suspended']);
 
+const INVALID = Symbol('invalid JSON');
+
+/** The request body re-serialised as compact JSON, undefined when empty, INVALID when not JSON. */
+async function jsonBody(req: IncomingMessage): Promise<string | undefined | typeof INVALID> {
+  const text = (await readBody(req, MAX_BODY)).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return INVALID;
+  }
+}
+
 export interface ManagementUrls {
   id: string;
   statusQueryGetUri: string;
@@ -150,15 +163,9 @@ export async function handleManagement(ctx: ApiContext, req: IncomingMessage, re
 
   if (parts[0] === 'orchestrators' && (parts.length === 2 || parts.length === 3)) {
     if (method !== 'POST') return sendEmpty(res, 405);
-    const text = (await readBody(req, MAX_BODY)).toString('utf8');
-    let input: string | undefined;
-    if (text.trim()) {
-      try {
-        input = JSON.stringify(JSON.parse(text));
-      } catch {
-        return sendJson(res, 400, { message: 'The request body must be JSON (the orchestrator input).' });
-      }
-    }
+    const body = await jsonBody(req);
+    if (body === INVALID) return sendJson(res, 400, { message: 'The request body must be JSON (the orchestrator input).' });
+    const input = body;
     try {
       const id = engine.startNew(parts[1]!, { instanceId: parts[2], input, version: q.get('version') ?? undefined });
       const urls = ctx.managementUrls(origin, id);
@@ -218,15 +225,8 @@ export async function handleManagement(ctx: ApiContext, req: IncomingMessage, re
     if (method !== 'POST') return sendEmpty(res, 405);
     const reason = q.get('reason') ?? undefined;
     if (op === 'raiseEvent' && parts.length === 4) {
-      const text = (await readBody(req, MAX_BODY)).toString('utf8');
-      let input: string | undefined;
-      if (text.trim()) {
-        try {
-          input = JSON.stringify(JSON.parse(text));
-        } catch {
-          return sendJson(res, 400, { message: 'The event data must be JSON.' });
-        }
-      }
+      const input = await jsonBody(req);
+      if (input === INVALID) return sendJson(res, 400, { message: 'The event data must be JSON.' });
       return opStatus(res, engine.raiseEvent(id, parts[3]!, input), id);
     }
     if (parts.length !== 3) return sendEmpty(res, 404);
