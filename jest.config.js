@@ -24,5 +24,9 @@ module.exports = {
     project('durable'),
     project('control'),
     project('proxy'),
+    project('infra'),
+    project('cli'),
+    project('console'),
+    project('e2e'),
   ],
 };
