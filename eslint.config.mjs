@@ -20,4 +20,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   { files: ['test/**/*.ts'], languageOptions: { globals: { ...globals.jest } } },
+  // The console's sources run in the browser.
+  { files: ['console/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
 );

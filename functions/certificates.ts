@@ -2,6 +2,7 @@
 // new version is needed (renewal time reached, expired, or an operator asked) unless a newer version
 // already exists; create it and follow the pending operation with durable timers; then verify with a
 // TLS probe that the proxy serves it; record the rollout.
+import net from 'node:net';
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
@@ -9,6 +10,7 @@ import type { OrchestrationContext } from 'durable-functions';
 import { currentVersion, type Certificate } from '../shared/domain/certificate';
 import { renewalOf, type CertificateRenewal } from '../shared/domain/renewal';
 import { isPortError } from '../shared/ports/errors';
+import { buildProxyV2 } from '../proxy/proxy-protocol';
 import { services } from './services';
 import { startOrWake } from './starter';
 
@@ -55,9 +57,16 @@ df.app.activity('getCertificateOperation', {
 });
 
 /** Connects like a client and reports the SHA-1 thumbprint of the certificate served for `servername`. */
-export function probeTls(target: { host: string; port: number; servername: string; caPem?: string }): Promise<{ thumbprint: string } | { error: string }> {
+export function probeTls(target: { host: string; port: number; servername: string; caPem?: string; proxyHeader?: Buffer }): Promise<{ thumbprint: string } | { error: string }> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: target.host, port: target.port, servername: target.servername, ...(target.caPem ? { ca: target.caPem } : { rejectUnauthorized: false }) });
+    const verify = target.caPem ? { ca: target.caPem } : { rejectUnauthorized: false };
+    // Behind a Private Link Service every connection starts with a PROXY header; a health check's is LOCAL.
+    const raw = target.proxyHeader ? net.connect({ host: target.host, port: target.port }) : undefined;
+    raw?.write(target.proxyHeader!);
+    raw?.once('error', (err) => resolve({ error: err.message }));
+    const socket = raw
+      ? tls.connect({ socket: raw, servername: target.servername, ...verify })
+      : tls.connect({ host: target.host, port: target.port, servername: target.servername, ...verify });
     socket.setTimeout(5_000, () => {
       socket.destroy();
       resolve({ error: 'timed out' });
@@ -77,7 +86,8 @@ df.app.activity('probeServedCertificate', {
     const address = process.env.DPL_PROBE_ADDRESS;
     if (!address) return { skipped: true as const };
     const [host, port] = address.split(':');
-    const result = await probeTls({ host: host!, port: Number(port), servername: input.servername });
+    const proxyHeader = process.env.DPL_PROBE_PROXY_PROTOCOL === 'local' ? buildProxyV2({ command: 'LOCAL', family: 'UNSPEC' }) : undefined;
+    const result = await probeTls({ host: host!, port: Number(port), servername: input.servername, ...(proxyHeader ? { proxyHeader } : {}) });
     return { skipped: false as const, ...result };
   },
 });

@@ -21,13 +21,30 @@ cp -r dist/proxy dist/shared "$out/dist/"
 find "$out/dist" -name '*.map' -delete
 rm -f "$out/dist/proxy/build-context.sh"
 cp proxy/Dockerfile "$out/Dockerfile"
-# The proxy's runtime dependencies, pinned to the versions installed from the repository's lock file.
+# The proxy's runtime dependencies: every package the copied code requires, found by following
+# require() from dist/proxy/main.js, pinned to the versions installed from the repository's lock file.
 node -e '
-const fs = require("fs");
+const fs = require("fs"), path = require("path"), { builtinModules } = require("module");
+const [version, out] = process.argv.slice(1);
+const seen = new Set(), packages = new Set();
+const visit = (file) => {
+  if (seen.has(file)) return;
+  seen.add(file);
+  for (const [, spec] of fs.readFileSync(file, "utf8").matchAll(/require\(["\x27]([^"\x27]+)["\x27]\)/g)) {
+    // The single-machine route store (dist/local) is not in the image: its route kind is local-only.
+    const base = spec.startsWith(".") && path.resolve(path.dirname(file), spec);
+    const local = base && [base + ".js", path.join(base, "index.js")].find((f) => fs.existsSync(f));
+    if (base && !local) continue;
+    if (local) visit(local);
+    else if (!spec.startsWith("node:") && !builtinModules.includes(spec)) packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]);
+  }
+};
+visit(path.resolve(out, "dist/proxy/main.js"));
 const v = (n) => require(require.resolve(n + "/package.json", { paths: [process.cwd()] })).version;
-const pkg = { name: "dpl-proxy", version: process.argv[1], private: true, main: "dist/proxy/main.js",
-  dependencies: { undici: v("undici"), zod: v("zod") } };
-fs.writeFileSync(process.argv[2] + "/package.json", JSON.stringify(pkg, null, 2) + "\n");
+const dependencies = Object.fromEntries([...packages].sort().map((n) => [n, v(n)]));
+const pkg = { name: "dpl-proxy", version, private: true, main: "dist/proxy/main.js", dependencies };
+fs.writeFileSync(out + "/package.json", JSON.stringify(pkg, null, 2) + "\n");
+console.log("dependencies: " + Object.keys(dependencies).join(", "));
 ' "$version" "$out"
 echo "$tag" > "$out/TAG"
 echo "context: $out"

@@ -19,10 +19,11 @@ Options:
   --bind <address>     address to listen on. Default: 127.0.0.1 (loopback only)
   --data-dir <dir>     where keys, timer status and Durable state live. Default: $DATA_DIR or <app>/.data
   --no-keys            run every function as anonymous (no function, admin or system keys)
+  --show-keys          print the keys at start (they are secrets: by default only their file is named)
   --drain-timeout <ms> on SIGTERM/SIGINT, how long in-flight invocations may run. Default: 30000
   -h, --help           show this help
 
-Keys are generated once per data directory and printed at start; send them as the
+Keys are generated once per data directory and kept in <data-dir>/host-keys.json; send them as the
 x-functions-key header or the code query parameter.`;
 
 export interface CliOptions {
@@ -31,6 +32,7 @@ export interface CliOptions {
   bind: string;
   dataDir: string;
   keys: boolean;
+  showKeys?: boolean;
   drainTimeoutMs: number;
 }
 
@@ -43,6 +45,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       bind: { type: 'string' },
       'data-dir': { type: 'string' },
       'no-keys': { type: 'boolean' },
+      'show-keys': { type: 'boolean' },
       'drain-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,6 +64,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     bind: values.bind ?? '127.0.0.1',
     dataDir: path.resolve(values['data-dir'] ?? env.DATA_DIR ?? path.join(app, '.data')),
     keys: !values['no-keys'],
+    showKeys: values['show-keys'] ?? false,
     drainTimeoutMs: drain,
   };
 }
@@ -90,7 +94,8 @@ export async function runHost(opts: CliOptions, extensions: HostExtension[] = de
       lines.push(`  ${fn.name}: eventGridTrigger ${host.baseUrl}/runtime/webhooks/eventgrid?functionName=${fn.name}`);
     } else lines.push(`  ${fn.name}: ${type}`);
   }
-  if (host.keys) {
+  if (host.keys && !opts.showKeys) lines.push(`Keys: in ${path.join(opts.dataDir, 'host-keys.json')} (--show-keys prints them)`);
+  else if (host.keys) {
     lines.push(`Keys (data dir ${opts.dataDir}):`);
     lines.push(`  master: ${host.keys.masterKey}`);
     lines.push(`  default (function): ${host.keys.functionKeys.default}`);
