@@ -8,6 +8,7 @@ import { localServices, type LocalServices } from '../../local/azure/local-servi
 import { REPO, startHost, tempDir, type HostProcess } from '../support/host-process';
 import { waitFor } from '../support/wait';
 import { DPL, dpl as run, type Run } from './support';
+import { privateTlsPolicy } from '../support/certificates';
 
 let host: HostProcess;
 let local: LocalServices;
@@ -211,15 +212,7 @@ describe('operations', () => {
   });
 
   test('certificates and rotate', async () => {
-    await local.vault.create('private-tls', 'private-tls', {
-      subject: 'CN=x',
-      dnsNames: ['*.privatelink.dicom.localtest'],
-      validityInMonths: 3,
-      keyType: 'EC',
-      exportable: true,
-      extendedUsages: ['serverAuth'],
-      lifetimeActions: [],
-    });
+    await local.vault.create('private-tls', 'private-tls', privateTlsPolicy());
     const list = await dpl('certificates');
     expect(list.stdout).toMatch(/^private-tls\s+private-tls\s+1\s+\S+\s+\S+\s+scheduled/m);
     const rotated = await dpl('rotate', 'private-tls');

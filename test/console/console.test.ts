@@ -7,6 +7,7 @@ import { mintLocalToken } from '../../local/admin-token';
 import { LOCAL_PLS_ID, localServices, type LocalServices } from '../../local/azure/local-services';
 import { REPO, startHost, tempDir, type HostProcess } from '../support/host-process';
 import { DESKTOP, launch, openTab, PHONE, screenshot, signIn, text, until } from './browser';
+import { privateTlsPolicy } from '../support/certificates';
 
 const CUSTOMER_SUBSCRIPTION = '99999999-0000-0000-0000-000000000000';
 
@@ -24,15 +25,7 @@ beforeAll(async () => {
   host = await startHost({ app: REPO, dataDir, env: { DPL_MODE: 'local', DATA_DIR: dataDir, SWEEP_SCHEDULE: '0 0 0 1 1 *' } });
   adminToken = await mintLocalToken(dataDir, ['PrivateLink.Admin'], 'operator@console-test');
   readerToken = await mintLocalToken(dataDir, ['PrivateLink.Reader'], 'auditor@console-test');
-  await local.vault.create('private-tls', 'private-tls', {
-    subject: 'CN=*.privatelink.dicom.localtest',
-    dnsNames: ['*.privatelink.dicom.localtest'],
-    validityInMonths: 3,
-    keyType: 'EC',
-    exportable: true,
-    extendedUsages: ['serverAuth'],
-    lifetimeActions: [],
-  });
+  await local.vault.create('private-tls', 'private-tls', privateTlsPolicy());
   browser = await launch();
   ({ page: admin, errors: adminErrors } = await openTab(browser));
 });

@@ -3,6 +3,7 @@ import { mintLocalToken } from '../../local/admin-token';
 import { LOCAL_PLS_ID, localServices, type LocalServices } from '../../local/azure/local-services';
 import { REPO, startHost, tempDir, type HostProcess } from '../support/host-process';
 import { waitFor } from '../support/wait';
+import { privateTlsPolicy } from '../support/certificates';
 
 let host: HostProcess;
 let local: LocalServices;
@@ -116,7 +117,7 @@ describe('workspaces', () => {
   });
 
   test('certificates list with their next renewal; an operator rotation creates a version and rolls it out', async () => {
-    await local.vault.create('private-tls', 'private-tls', { subject: 'CN=x', dnsNames: ['*.privatelink.dicom.localtest'], validityInMonths: 3, keyType: 'EC', exportable: true, extendedUsages: ['serverAuth'], lifetimeActions: [] });
+    await local.vault.create('private-tls', 'private-tls', privateTlsPolicy());
     const list = (await (await call('GET', '/certificates', reader)).json()) as { value: Array<{ name: string; renewal: { status: string } }> };
     expect(list.value.map((c) => c.name)).toEqual(['private-tls']);
     expect(list.value[0]!.renewal.status).toBe('scheduled');

@@ -8,6 +8,7 @@ import { mintLocalToken } from '../../local/admin-token';
 import { localServices, type LocalServices } from '../../local/azure/local-services';
 import { REPO, startHost, tempDir, type HostProcess } from '../support/host-process';
 import { waitFor } from '../support/wait';
+import { privateTlsPolicy } from '../support/certificates';
 
 let host: HostProcess;
 let local: LocalServices;
@@ -41,16 +42,12 @@ afterAll(async () => {
 });
 
 test('a short-lived certificate is renewed when due and the probe sees the new version served', async () => {
-  await local.vault.create('private-tls', 'private-tls', {
-    subject: 'CN=*.privatelink.dicom.localtest',
-    dnsNames: ['*.privatelink.dicom.localtest'],
-    validityMs: 60_000,
-    keyType: 'EC',
-    exportable: true,
-    extendedUsages: ['serverAuth'],
+  await local.vault.create(
+    'private-tls',
+    'private-tls',
     // Renew 95% before expiry: due three seconds after issuance.
-    lifetimeActions: [{ trigger: { lifetimePercentage: 5 }, action: 'AutoRenew' }],
-  });
+    privateTlsPolicy({ validityInMonths: undefined, validityMs: 60_000, lifetimeActions: [{ trigger: { lifetimePercentage: 5 }, action: 'AutoRenew' }] }),
+  );
   const first = (await local.vault.getMaterial('private-tls')).certificatePem;
   const admin = await mintLocalToken(dataDir, ['PrivateLink.Admin']);
   const api = (method: string, p: string) => fetch(`${host.url}/api${p}`, { method, headers: { authorization: `Bearer ${admin}` } });
