@@ -1,5 +1,5 @@
 // Validates Kubernetes objects (a JSON array on stdin) with kubernetes-models and prints one result
-// per object. It runs as its own Node process because kubernetes-models v5 is ESM only, which jest's
+// per object. It runs as its own Node process because kubernetes-models' models load as ES modules, which jest's
 // CommonJS module registry cannot load.
 import { readFileSync } from 'node:fs';
 
