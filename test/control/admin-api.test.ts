@@ -102,6 +102,14 @@ describe('workspaces', () => {
     expect(typeof text).toBe('string');
   });
 
+  test('a decision needs no body: rejecting a second connection with an empty POST', async () => {
+    const pe = local.privateLinkService.createEndpoint({ privateLinkServiceId: LOCAL_PLS_ID, endpointName: 'pe-stranger', requestingSubscription: '99999999-0000-0000-0000-000000000001', workspace: 'cardio' });
+    const name = pe.value.id.split('/').pop()!;
+    const rejected = await call('POST', `/workspaces/cardio/connections/${name}/reject`, admin);
+    expect(rejected.status).toBe(200);
+    expect(await rejected.json()).toMatchObject({ state: 'Rejected', workspace: 'cardio' });
+  });
+
   test('reconcile and sweep answer 202 with status URLs that resolve', async () => {
     const res = await call('POST', '/workspaces/cardio/reconcile', admin);
     expect(res.status).toBe(202);
