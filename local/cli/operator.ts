@@ -121,25 +121,17 @@ interface WorkspaceView {
   reconcile: OperationStatus | null;
 }
 
+/** GET /api/fleet: every workspace with its state and conditions, and the counts by state. */
+interface FleetView {
+  counts: Record<string, number>;
+  value: Array<{ name: string; state: string; conditions: Condition[] }>;
+}
+
 interface CertificateDoc {
   name: string;
   purpose: string;
   versions: Array<{ version: string; notBefore: number; notAfter: number; thumbprint: string }>;
   renewal: { status: string; version?: string; notAfter?: number; schedule?: { at: number; reason: string } };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
@@ -231,9 +223,9 @@ const quoteEtag = (e: string) => (e.startsWith('"') || e.startsWith('W/') ? e : 
 export const operatorCommands: Command[] = [
   {
     path: ['status'],
-    summary: 'health, workspaces by condition, running operations',
+    summary: 'health, workspaces by state and condition, running operations',
     description:
-      'Checks that the control plane answers, counts the workspaces by condition (from each workspace\'s\nview) and lists the orchestrations that are running. --json prints one document composed from\nthose calls.',
+      'Checks that the control plane answers, counts the workspaces by state and by condition (one read\nof the fleet view) and lists the orchestrations that are running or pending. --json prints one\ndocument composed from those calls.',
     options: [
       ['Output', JSON_OPTION],
       ['Connection', CONNECTION_OPTIONS],
@@ -242,35 +234,33 @@ export const operatorCommands: Command[] = [
     run: async ({ values }) => {
       const api = await connect(values, 'reader');
       const health = (await api.request('GET', '/healthz')).json ?? null;
-      const workspaces = (await api.getJson<{ value: WorkspaceDoc[] }>('/workspaces')).value;
-      const views = (await mapLimit(workspaces, 8, (w) => orNull(api.getJson<WorkspaceView>(`/workspaces/${encodeURIComponent(w.name)}`)))).filter(
-        (v): v is WorkspaceView => v !== null,
-      );
+      // One fleet read and one operations query, whatever the fleet's size.
+      const fleet = await api.getJson<FleetView>('/fleet');
       const certificates = (await api.getJson<{ value: CertificateDoc[] }>('/certificates')).value;
-      const others = await mapLimit(['sweep', ...certificates.map((c) => `cert:${c.name.toLowerCase()}`)], 8, (id) =>
-        orNull(api.getJson<OperationStatus>(`/operations/${encodeURIComponent(id)}`)),
-      );
-      const operations = [...views.map((v) => v.reconcile), ...others].filter((o): o is OperationStatus => o !== null && RUNNING.has(o.runtimeStatus));
+      const operations = (await api.getJson<{ value: OperationStatus[] }>(`/operations?status=${[...RUNNING].join(',')}`)).value;
       const conditions: Record<string, { true: number; false: number }> = {};
-      for (const v of views) {
-        for (const c of v.conditions) {
+      for (const w of fleet.value) {
+        for (const c of w.conditions) {
           const slot = (conditions[c.type] ??= { true: 0, false: 0 });
           slot[c.status ? 'true' : 'false']++;
         }
       }
       if (flag(values, 'json')) {
-        printJson({ api: api.target.api, health, workspaces: { total: workspaces.length, conditions }, certificates: certificates.length, operations });
+        printJson({ api: api.target.api, health, workspaces: { total: fleet.value.length, states: fleet.counts, conditions }, certificates: certificates.length, operations });
         return EXIT.ok;
       }
-      const ready = conditions.Ready?.true ?? 0;
+      const states = Object.entries(fleet.counts)
+        .filter(([, n]) => n > 0)
+        .map(([state, n]) => `${n} ${state}`)
+        .join(', ');
       out(
         fields([
           ['control plane', `${api.target.api} (${(health as { status?: string } | null)?.status ?? 'answering'})`],
-          ['workspaces', `${workspaces.length} (${ready} Ready)`],
+          ['workspaces', `${fleet.value.length}${states ? ` (${states})` : ''}`],
           ['certificates', certificates.length],
         ]),
       );
-      if (views.length) out('\n' + table(['CONDITION', 'TRUE', 'FALSE'], Object.entries(conditions).map(([type, n]) => [type, n.true, n.false])));
+      if (fleet.value.length) out('\n' + table(['CONDITION', 'TRUE', 'FALSE'], Object.entries(conditions).map(([type, n]) => [type, n.true, n.false])));
       out(
         operations.length
           ? '\n' + table(['OPERATION', 'STATUS', 'STAGE', 'UPDATED'], operations.map((o) => [o.instanceId, o.runtimeStatus, String(o.customStatus?.stage ?? ''), when(o.lastUpdatedTime)]))

@@ -222,16 +222,17 @@ describe('operations', () => {
     expect((await dpl('rotate', 'nope')).code).toBe(3);
   });
 
-  test('sweep waits; status counts the workspaces by condition', async () => {
+  test('sweep waits; status counts the workspaces by state and condition', async () => {
     const swept = await dpl('sweep');
     expect(swept.code).toBe(0);
     expect(swept.stdout).toMatch(/^sweep: Completed · done/m);
-    const status = json<{ health: { status: string }; workspaces: { total: number; conditions: Record<string, { true: number; false: number }> }; operations: unknown[] }>(
+    const status = json<{ health: { status: string }; workspaces: { total: number; states: Record<string, number>; conditions: Record<string, { true: number; false: number }> }; operations: unknown[] }>(
       await dpl('status', '--json'),
     );
     expect(status.health).toEqual({ status: 'ok' });
     expect(status.workspaces.total).toBe(1);
     expect(status.workspaces.conditions.Ready).toEqual({ true: 1, false: 0 });
+    expect(status.workspaces.states).toMatchObject({ Ready: 1, Pending: 0 });
     const human = await dpl('status');
     expect(human.stdout).toMatch(/^workspaces\s+1 \(1 Ready\)$/m);
   });
