@@ -4,9 +4,9 @@
 // built-in mTLS backend answers. Each availability zone's ingress listens on its own loopback address
 // and says which it is (`x-dpl-ingress`), so a Traffic Manager failover is visible to clients.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { SystemLayout } from './provision';
+import { httpReady, tcpReady } from './readiness';
 import type { ProcessSpec } from './supervisor';
 
 export interface BackendPlan {
@@ -15,24 +15,6 @@ export interface BackendPlan {
   /** One line for the log: what serves behind the proxy. */
   description: string;
 }
-
-export function tcpReady(host: string, port: number): () => Promise<boolean> {
-  return () =>
-    new Promise((resolve) => {
-      const s = net.connect({ host, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.setTimeout(1000, () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-}
-
-const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.ok ?? false;
 
 export function orthancBackend(
   install: { orthanc: string; dicomWebPlugin: string; nginx: string },

@@ -102,10 +102,10 @@ export async function provisionSystem(local: LocalServices, ca: LocalCa, layout:
     }
   }
   // The vault mounts a version when it issues one; re-mount the latest if the files went missing.
-  for (const [name] of wanted) {
+  for (const [name, purpose] of wanted) {
     const f = path.join(path.dirname(layout.files.frontCert), `${name}.key`);
     if (!fs.existsSync(f)) {
-      await local.vault.beginCreate(name, name === FRONT_CERTIFICATE ? 'private-tls' : 'backend-client');
+      await local.vault.beginCreate(name, purpose);
       await local.vault.settled(name);
       log(`re-issued certificate '${name}' (its files were missing)`);
     }

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { localServices } from '../azure/local-services';
 import { LocalCa } from '../azure/vault/local-ca';
-import { builtinBackend, orthancBackend, tcpReady, type BackendPlan } from './backend';
+import { builtinBackend, orthancBackend, type BackendPlan } from './backend';
+import { httpReady, tcpReady } from './readiness';
 import { provisionSystem, systemLayout, type SystemLayout } from './provision';
 import { freePort, orthancInstallation, SystemStartError, systemSettings, type SystemSettings } from './settings';
 import { Supervisor, type ProcessSpec } from './supervisor';
@@ -95,8 +96,6 @@ function proxyConfig(settings: SystemSettings, layout: SystemLayout, plsId: stri
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
   return file;
 }
-
-const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.ok ?? false;
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
