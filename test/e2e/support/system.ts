@@ -21,7 +21,8 @@ export interface RunningSystem {
 export async function startSystem(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningSystem> {
   const dataDir = opts.dataDir ?? tempDir('e2e');
   const child = spawn(process.execPath, [path.join(REPO, 'dist/local/system/start.js')], {
-    env: { ...process.env, PORT: '0', DNS_PORT: '0', PROXY_PORT: '0', PROXY_ADMIN_PORT: '0', BACKEND_PORT: '0', ORTHANC_PORT: '0', DATA_DIR: dataDir, ...opts.env },
+    // The journeys need the real DICOMweb backend: without Orthanc the start fails, saying what to install.
+    env: { ...process.env, PORT: '0', DNS_PORT: '0', PROXY_PORT: '0', PROXY_ADMIN_PORT: '0', BACKEND_PORT: '0', ORTHANC_PORT: '0', DPL_BACKEND: 'orthanc', DATA_DIR: dataDir, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
