@@ -514,11 +514,19 @@ function readPem(file: string): Buffer {
   return readFileSync(file);
 }
 
+/** Response bytes queued per client connection before undici is paused. */
+const RESPONSE_BATCH_BYTES = 256 * 1024;
+
+function uncork(h: ForwardHandler): void {
+  h.uncork();
+}
+
 /** Streams the upstream response into the client response with backpressure (undici dispatch API). */
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private abortFn: ((err?: Error) => void) | undefined;
   private resumeFn: (() => void) | undefined;
   private done = false;
+  private corked = false;
   private status = 0;
   private bytesIn = 0;
   private bytesOut = 0;
@@ -571,9 +579,25 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
-    // Chunks are already large (the upstream socket reads ahead up to 256 KiB, see upstream.ts);
-    // corking them until setImmediate measured slower on big bodies, so each goes out as it comes.
-    return this.res.write(chunk);
+    // undici hands over the upstream's buffered chunks one by one (≤ 16 KiB each, see readChunkwise in
+    // upstream.ts) within one synchronous loop: corked until that loop is done, they leave as one
+    // writev, i.e. one TLS write and one syscall, and small responses go out with their headers.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(uncork, this);
+    }
+    // The TLS socket's write buffer limit is 16 KiB (https.Server does not pass highWaterMark on to
+    // it), so write() says "full" after the first chunk of a batch; taken literally, that paused undici
+    // after every chunk (strace: ~20 KiB per write syscall instead of ~150 KiB). Keep taking chunks up to
+    // our own bound; past it write() has already returned false, so 'drain' is due and resumes undici.
+    return this.res.write(chunk) || (!this.res.destroyed && this.res.writableLength < RESPONSE_BATCH_BYTES);
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.corked = false;
+    this.res.uncork();
   }
 
   onComplete(): void {

@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as dnsp, lookup as dnsLookup } from 'node:dns';
 import { readFileSync, statSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { Pool } from 'undici';
+import { isIP, type Socket } from 'node:net';
+import { Pool, buildConnector } from 'undici';
 
 export interface UpstreamOptions {
   defaultPort: number;
@@ -50,6 +50,40 @@ export function makeResolver(opts: UpstreamOptions['dns']): Resolver {
     if (!first) throw new Error(`no address for ${host}`);
     return { address: first.address, ttlSeconds: clamp(first.ttl) };
   };
+}
+
+/**
+ * Makes `socket.read()` (no size) hand out the buffered chunks one by one instead of concatenating them.
+ *
+ * undici drains its socket with `read()`, which joins everything buffered into a fresh Buffer of up to
+ * the 256 KiB read-ahead: a new ArrayBuffer per read, which V8 accounts as external memory and answers
+ * with major GCs (perf on 1 MiB bodies: 28 % of the proxy's samples in V8 marking/sweeping with the
+ * joins, 19 % without). Chunk by chunk, undici's parser sees the same bytes in the same order; the
+ * response side batches the resulting writes again (ForwardHandler.onData in server.ts), where the
+ * TLS layer joins them in native memory outside the JS heap.
+ * @internal exported for tests
+ */
+export function readChunkwise(socket: Socket): void {
+  const read = socket.read;
+  socket.read = function (this: Socket, n?: number) {
+    if (n === undefined) {
+      const first = firstBuffered(this);
+      if (first !== undefined && first < this.readableLength) return read.call(this, first);
+    }
+    return read.call(this, n);
+  } as Socket['read'];
+}
+
+type ReadState = { buffer: unknown; bufferIndex?: number; objectMode?: boolean; decoder?: unknown };
+
+/** Length of the first buffered chunk, or undefined when it cannot be told (then read() is left alone). */
+function firstBuffered(socket: Socket): number | undefined {
+  const state = (socket as unknown as { _readableState?: ReadState })._readableState;
+  if (!state || state.objectMode || state.decoder) return undefined;
+  const b = state.buffer;
+  // Node 20.x keeps an array plus a start index; older lines a linked BufferList.
+  const first = Array.isArray(b) ? b[state.bufferIndex ?? 0] : (b as { head?: { data?: unknown } } | null)?.head?.data;
+  return first instanceof Uint8Array ? first.length : undefined;
 }
 
 interface ClientMaterial {
@@ -147,6 +181,18 @@ export class Upstreams {
 
   private makePool(name: string, address: string, port: number): Pool {
     const origin = `https://${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
+    const connector = buildConnector({
+      ca: this.material.ca,
+      cert: this.material.cert,
+      key: this.material.key,
+      servername: isIP(name) ? undefined : name,
+      // The backend's certificate must chain to the pinned CA and name the backend.
+      rejectUnauthorized: true,
+      // Read-ahead: the socket keeps reading while the event loop is busy elsewhere; memory per
+      // connection stays bounded by it.
+      highWaterMark: 256 * 1024,
+      timeout: this.opts.connectTimeoutMs,
+    } as buildConnector.BuildOptions);
     return new Pool(origin, {
       connections: this.opts.connections,
       pipelining: 1,
@@ -154,19 +200,13 @@ export class Upstreams {
       keepAliveMaxTimeout: this.opts.keepAliveTimeoutMs,
       headersTimeout: this.opts.headersTimeoutMs,
       bodyTimeout: this.opts.bodyIdleTimeoutMs,
-      connectTimeout: this.opts.connectTimeoutMs,
       strictContentLength: true,
-      connect: {
-        ca: this.material.ca,
-        cert: this.material.cert,
-        key: this.material.key,
-        servername: isIP(name) ? undefined : name,
-        // The backend's certificate must chain to the pinned CA and name the backend.
-        rejectUnauthorized: true,
-        // undici reads with socket.read(): a larger read-ahead hands big bodies over in fewer, larger
-        // chunks (fewer writes towards the client); memory per connection stays bounded by it.
-        highWaterMark: 256 * 1024,
-      } as Pool.Options['connect'],
+      connect: (opts, cb) =>
+        connector(opts, (err, socket) => {
+          if (socket) readChunkwise(socket as Socket);
+          // undici's callback type is a union of the error and success shapes.
+          (cb as (e: Error | null, s: typeof socket) => void)(err, socket);
+        }),
     });
   }
 

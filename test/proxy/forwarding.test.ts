@@ -1,6 +1,6 @@
 // Forwarding: upstream failures, aborts, streaming without buffering, rotation of certificates,
 // backend moves by DNS, and drain.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Backend, exchange, header, openTls, pattern, PLS, Pki, proxiedClient, startHarness, TinyDns, WS1, writeRoutes, type Harness } from './helpers';
 import { waitFor } from '../support/wait';
@@ -115,6 +115,56 @@ describe('forwarding', () => {
       expect(got).toBe(STREAM_BYTES);
       // Counted when the upstream response completes, which may be just after the client has the bytes.
       await waitFor(() => (h.proxy.metrics.values.get('dpl_proxy_bytes_total{direction="out"}') ?? 0) >= STREAM_BYTES, { what: 'bytes out counted' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a body written upstream in many small irregular chunks arrives byte-exact; the kept-alive connection then serves the next request', async () => {
+    // Non-repeating content: a reordered, dropped or duplicated chunk changes the digest.
+    const total = 6 * 1024 * 1024 + 12_345;
+    const body = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) body[i] = (i * 7 + (i >> 11)) & 0xff;
+    const digest = createHash('sha256').update(body).digest('hex');
+    h.backend.handler = (req, res) => {
+      if (req.url === '/pieces') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+        let at = 0;
+        let size = 1;
+        const pump = (): void => {
+          while (at < total) {
+            const n = Math.min(size, total - at);
+            size = (size * 5 + 3) % 40_000 || 1;
+            const more = res.write(body.subarray(at, (at += n)));
+            if (!more) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+        return true;
+      }
+      if (req.url === '/after') {
+        res.end('after');
+        return true;
+      }
+      return false;
+    };
+    const client = proxiedClient(h.port, WS1.linkId, WS1.host, ca);
+    try {
+      const r = await client.request({ path: '/pieces', method: 'GET', headers: { host: WS1.host } });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-length']).toBe(String(total));
+      const hash = createHash('sha256');
+      let got = 0;
+      for await (const chunk of r.body) {
+        hash.update(chunk as Buffer);
+        got += (chunk as Buffer).length;
+      }
+      expect(got).toBe(total);
+      expect(hash.digest('hex')).toBe(digest);
+      const next = await client.request({ path: '/after', method: 'GET', headers: { host: WS1.host } });
+      expect(next.statusCode).toBe(200);
+      expect(await next.body.text()).toBe('after');
     } finally {
       await client.close();
     }

@@ -3,9 +3,19 @@
 // each behind the same PROXY-v2-adding relay, each pinned to CPU 0; wrk, the relay and the upstream
 // (nginx, mTLS-verifying) share CPU 1. Prints a markdown table of medians and the ratios.
 //
-// Env: BENCH_SECONDS (default 8), BENCH_REPS (default 3), BENCH_ONLY (comma list of proxies).
+// Env: BENCH_SECONDS (default 8), BENCH_REPS (default 3), BENCH_ONLY (comma list of proxies),
+// BENCH_SCENARIOS (comma list of small,big,close,rate70,generator), BENCH_RATE_FRACTION (default 0.7, the share
+// of HAProxy's peak offered in rate70), BENCH_NODE_ARGS (extra node flags for ours),
+// BENCH_PROXY_MAIN (another build of dist/proxy/main.js, for A/B runs), BENCH_LOG_DIR (keep every
+// child's stdout there, e.g. with BENCH_NODE_ARGS=--trace-gc).
+//
+// rate70: open-loop latency at a fixed arrival rate (open-loop.mjs, coordinated omission corrected).
+// The rate is 70 % of HAProxy's small-request rate measured by wrk in the same repetition; every proxy,
+// and the upstream directly (the generator's own floor), get that same rate. The generator writes the
+// PROXY v2 header itself (no relay hop: CPU 1 is the scarce one). generator: the open-loop
+// generator's own ceiling, alone on CPU 0 against the upstream (BENCH_GENERATOR_RATES).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +23,12 @@ import { join } from 'node:path';
 import { Pki, TinyDns, PLS } from '../../proxy/helpers';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** Share of HAProxy's peak offered in the rate70 scenario (the issue's target is defined at 0.7). */
+const RATE_FRACTION = Number(process.env.BENCH_RATE_FRACTION ?? 0.7);
+// Instruction counts for A/B decisions on a noisy machine: BENCH_CALLGRIND=1 runs our proxy under
+// callgrind, zeroes its counters before each timed scenario and dumps them after.
+const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
+const WRAP = CALLGRIND ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(tmpdir(), 'dpl-callgrind.%p')}`] : [];
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ROOT = join(__dirname, '../../..');
 const LINK_ID = 305419896;
@@ -29,8 +45,10 @@ function start(name: string, cmd: string, args: string[]): ChildProcess {
   let err = '';
   c.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   // Consume stdout (a full pipe would stall the child) and keep the last lines for the report.
+  const logFile = process.env.BENCH_LOG_DIR ? join(process.env.BENCH_LOG_DIR, `${name}.log`) : undefined;
   c.stdout?.on('data', (d: Buffer) => {
     const text = d.toString();
+    if (logFile) appendFileSync(logFile, text);
     logLines[name] = ((logLines[name] ?? 0) + (text.match(/\n/g)?.length ?? 0));
     lastLog[name] = text.slice(-600);
   });
@@ -45,7 +63,7 @@ const logLines: Record<string, number> = {};
 const lastLog: Record<string, string> = {};
 
 async function waitPort(port: number, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + (CALLGRIND ? 120_000 : 15_000);
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = connect({ host: '127.0.0.1', port }, () => {
@@ -93,7 +111,40 @@ interface WrkResult {
   p99ms: number;
   errors: number;
   cpu0: number;
+  /** CPU time (user + system) the proxy's processes spent per request, in µs: less noisy than rates. */
+  cpuUsPerReq: number;
+  /** The same per MiB received by wrk, in ms. */
+  cpuMsPerMiB: number;
+  /** Share of that CPU time spent in the kernel. */
+  sysShare: number;
+  /** User-space instructions of our proxy (BENCH_CALLGRIND=1 only). */
+  instrPerReq: number;
+  instrPerMiB: number;
 }
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+/** utime and stime of a process and its direct children (nginx workers), in ms. */
+function treeCpuMs(pid: number | undefined): { user: number; sys: number } {
+  if (!pid) return { user: NaN, sys: NaN };
+  const stat = (p: string): string[] | undefined => {
+    try {
+      const t = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return t.slice(t.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  const ms = { user: 0, sys: 0 };
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const f = stat(p);
+    // Fields after "(comm)": state ppid ... utime is the 12th, stime the 13th.
+    if (!f || (Number(p) !== pid && Number(f[1]) !== pid)) continue;
+    ms.user += Number(f[11]) * TICK_MS;
+    ms.sys += Number(f[12]) * TICK_MS;
+  }
+  return ms;
+}
+const proxyPids: Partial<Record<ProxyName, number>> = {};
 
 function toMs(v: string): number {
   const m = /([\d.]+)(us|ms|s)/.exec(v);
@@ -119,14 +170,36 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-async function wrk(port: number, scenario: 'small' | 'big' | 'close', dir: string): Promise<WrkResult> {
+async function wrk(port: number, scenario: 'small' | 'big' | 'close', dir: string, proxy?: ProxyName): Promise<WrkResult> {
   const args = ['-c', '1', 'wrk', '-t1', scenario === 'big' ? '-c8' : '-c50', `-d${SECONDS}s`, '--latency'];
   if (scenario === 'close') args.push('-s', join(dir, 'close.lua'));
+  if (CALLGRIND) args.push('--timeout', '60s');
   args.push(`https://${HOST}:${port}/${scenario === 'big' ? 'big' : 'small'}`);
   wrkCommands.push(`taskset ${args.join(' ')}`);
+  const pid = proxy && proxyPids[proxy];
+  const counting = CALLGRIND && proxy === 'ours' && pid !== undefined;
+  if (counting) {
+    await run('callgrind_control', ['-z', String(pid)]);
+  }
   const before = cpuTimes();
+  const cpuBefore = treeCpuMs(pid);
   const out = await run('taskset', args);
+  const cpuAfter = treeCpuMs(pid);
+  let instructions = NaN;
+  if (counting) {
+    await run('callgrind_control', ['-d', String(pid)]);
+    // Each dump is a new file <base>.<n>; the newest one holds this scenario.
+    const dumps = readdirSync(tmpdir()).filter((f) => f.startsWith(`dpl-callgrind.${pid}.`));
+    const last = dumps.sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())).pop();
+    const text = last ? readFileSync(join(tmpdir(), last), 'utf8') : '';
+    instructions = Number(/^(?:summary|totals):\s+(\d+)/m.exec(text)?.[1] ?? NaN);
+  }
+  const cpuMs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
+  const sysShare = (cpuAfter.sys - cpuBefore.sys) / cpuMs;
   const after = cpuTimes();
+  const totals = /(\d+) requests in [\d.]+\w+, ([\d.]+[KMG]?B) read/.exec(out);
+  const requests = Number(totals?.[1] ?? NaN);
+  const mib = toMB(totals?.[2] ?? '');
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const mbps = toMB(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '');
   const p50ms = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -134,7 +207,33 @@ async function wrk(port: number, scenario: 'small' | 'big' | 'close', dir: strin
   const errLine = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = Number(errLine?.[1] ?? 0) + (sockErr ? Number(sockErr[1]) + Number(sockErr[2]) + Number(sockErr[3]) + Number(sockErr[4]) : 0);
-  return { rps, mbps, p50ms, p99ms, errors, cpu0: busy(before, after, 0) };
+  return { rps, mbps, p50ms, p99ms, errors, cpu0: busy(before, after, 0), cpuUsPerReq: (1000 * cpuMs) / requests, cpuMsPerMiB: cpuMs / mib, sysShare, instrPerReq: instructions / requests, instrPerMiB: instructions / mib };
+}
+
+interface OpenLoopResult {
+  rate: number;
+  achievedRate: number;
+  requests: number;
+  completed: number;
+  incomplete: number;
+  errors: number;
+  non2xx: number;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
+  sendLagMs: { p50: number; p99: number; max: number };
+  generatorCpuPercent: number;
+  cpu0: number;
+  cpu1: number;
+}
+
+const openLoopCommands: string[] = [];
+async function openLoop(port: number, rate: number, extra: string[] = [], cpu = '1'): Promise<OpenLoopResult> {
+  const args = ['-c', cpu, process.execPath, join(__dirname, 'open-loop.mjs'), '--port', String(port), '--rate', String(rate), '--duration', String(SECONDS), '--warmup', '1', '--connections', '50', '--servername', HOST, ...extra];
+  openLoopCommands.push(`taskset ${args.join(' ')}`);
+  const before = cpuTimes();
+  const out = await run('taskset', args);
+  const after = cpuTimes();
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Omit<OpenLoopResult, 'cpu0' | 'cpu1'>;
+  return { ...r, cpu0: busy(before, after, 0), cpu1: busy(before, after, 1) };
 }
 
 const median = (xs: number[]): number => {
@@ -254,10 +353,13 @@ backend be
     upstream: ['taskset', ['-c', '1', 'nginx', '-c', join(dir, 'upstream.conf')]],
     nginx: ['taskset', ['-c', '0', 'nginx', '-c', join(dir, 'front-nginx.conf')]],
     haproxy: ['taskset', ['-c', '0', 'haproxy', '-db', '-f', join(dir, 'front-haproxy.cfg')]],
-    ours: ['taskset', ['-c', '0', process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'dist/proxy/main.js'), '--config', join(dir, 'ours.json')]],
+    ours: ['taskset', ['-c', '0', ...WRAP, process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), process.env.BENCH_PROXY_MAIN ?? join(ROOT, 'dist/proxy/main.js'), '--config', join(dir, 'ours.json')]],
     relay: ['taskset', ['-c', '1', process.execPath, join(__dirname, 'relay.mjs'), `${RELAY.ours}:${P.ours},${RELAY.nginx}:${P.nginx},${RELAY.haproxy}:${P.haproxy}`, String(LINK_ID)]],
   } as const;
-  for (const [name, [cmd, args]] of Object.entries(cmds)) start(name, cmd, [...args]);
+  for (const [name, [cmd, args]] of Object.entries(cmds)) {
+    const c = start(name, cmd, [...args]);
+    if (name in RELAY) proxyPids[name as ProxyName] = c.pid;
+  }
   await waitPort(P.upstream, 'upstream nginx');
   await waitPort(P.nginx, 'nginx');
   await waitPort(P.haproxy, 'haproxy');
@@ -274,16 +376,55 @@ backend be
   }
 
   const results: Record<ProxyName, Record<string, WrkResult[]>> = { ours: {}, nginx: {}, haproxy: {} };
-  const scenarios = (['small', 'big', 'close'] as const).filter((x) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.split(',').includes(x));
+  const wanted = (x: string): boolean => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.split(',').includes(x);
+  const scenarios = (['small', 'big', 'close'] as const).filter(wanted);
+  type RateTarget = ProxyName | 'direct';
+  const rateTargets: RateTarget[] = ['direct', ...ONLY];
+  const rate70: Record<RateTarget, OpenLoopResult[]> = { direct: [], ours: [], nginx: [], haproxy: [] };
+  const peaks: number[] = [];
+  const doRate = wanted('rate70');
+  const generatorRuns: OpenLoopResult[] = [];
+  if (doRate && !ONLY.includes('haproxy')) throw new Error('rate70 needs haproxy (its peak sets the rate)');
+  // The upstream directly, with the proxy's client certificate: the generator's own floor.
+  const directArgs = ['--port', String(P.upstream), '--servername', 'backend.internal.test', '--host-header', 'backend.internal.test', '--cert', client.certFile, '--key', client.keyFile];
+  // The generator's own ceiling: alone on CPU 0 against the upstream (CPU 1), at rising rates.
+  if (process.env.BENCH_SCENARIOS?.split(',').includes('generator')) {
+    for (const rate of (process.env.BENCH_GENERATOR_RATES ?? '4000,8000,12000,16000').split(',').map(Number)) {
+      const r = await openLoop(P.upstream, rate, directArgs, '0');
+      generatorRuns.push(r);
+      process.stderr.write(`generator ${rate}/s: achieved ${r.achievedRate}/s, p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms, generator CPU ${r.generatorCpuPercent}%, send lag p99 ${r.sendLagMs.p99} ms\n`);
+    }
+  }
   // Warm-up (JIT, pools, session caches).
   for (const name of ONLY) await run('taskset', ['-c', '1', 'wrk', '-t1', '-c50', '-d2s', `https://${HOST}:${RELAY[name]}/small`]);
   for (let rep = 0; rep < REPS; rep++) {
     const order = rep % 2 ? [...ONLY].reverse() : ONLY;
     for (const scenario of scenarios) {
       for (const name of order) {
-        const r = await wrk(RELAY[name], scenario, dir);
+        const r = await wrk(RELAY[name], scenario, dir, name);
         (results[name][scenario] ??= []).push(r);
-        process.stderr.write(`rep ${rep + 1} ${scenario} ${name}: ${r.rps.toFixed(0)} req/s, ${r.mbps.toFixed(1)} MB/s, p99 ${r.p99ms} ms, errors ${r.errors}, cpu0 ${r.cpu0}%\n`);
+        process.stderr.write(
+          `rep ${rep + 1} ${scenario} ${name}: ${r.rps.toFixed(0)} req/s, ${r.mbps.toFixed(1)} MB/s, p99 ${r.p99ms} ms, errors ${r.errors}, cpu0 ${r.cpu0}%, proxy CPU ${r.cpuUsPerReq.toFixed(0)} µs/req ${r.cpuMsPerMiB.toFixed(2)} ms/MiB (${(100 * r.sysShare).toFixed(0)} % sys)${CALLGRIND && name === 'ours' ? `, ${(r.instrPerReq / 1e6).toFixed(3)} M instructions/req, ${(r.instrPerMiB / 1e6).toFixed(1)} M/MiB` : ''}\n`,
+        );
+      }
+    }
+    if (doRate) {
+      let peak = results.haproxy.small?.[rep]?.rps;
+      if (peak === undefined) {
+        const r = await wrk(RELAY.haproxy, 'small', dir, 'haproxy');
+        (results.haproxy.small ??= []).push(r);
+        peak = r.rps;
+      }
+      peaks.push(peak);
+      const rate = Math.round(RATE_FRACTION * peak);
+      const rorder = rep % 2 ? [...rateTargets].reverse() : rateTargets;
+      for (const t of rorder) {
+        const r = t === 'direct' ? await openLoop(P.upstream, rate, directArgs) : await openLoop(P[t], rate, ['--proxy-v2', String(LINK_ID)]);
+        rate70[t].push(r);
+        const l = r.latencyMs;
+        process.stderr.write(
+          `rep ${rep + 1} rate70 ${t}: offered ${rate}/s (HAProxy peak ${peak.toFixed(0)}), achieved ${r.achievedRate}/s, p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms, errors ${r.errors}, incomplete ${r.incomplete}, non-2xx ${r.non2xx}, generator CPU ${r.generatorCpuPercent}%, send lag p99 ${r.sendLagMs.p99} ms, cpu0 ${r.cpu0}% cpu1 ${r.cpu1}%\n`,
+        );
       }
     }
   }
@@ -291,15 +432,15 @@ backend be
   const med = (name: ProxyName, scenario: string, k: keyof WrkResult): number => median((results[name][scenario] ?? []).map((r) => r[k]));
   const fmt = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lines: string[] = [];
-  lines.push(`| proxy (CPU 0) | small req/s | small p50 / p99 ms | 1 MiB MB/s | 1 MiB p99 ms | new conn/s (Connection: close) | CPU0 busy % small/big/close | errors |`);
-  lines.push('|---|---|---|---|---|---|---|---|');
-  for (const name of ONLY) {
+  if (scenarios.length) lines.push(`| proxy (CPU 0) | small req/s | small p50 / p99 ms | 1 MiB MB/s | 1 MiB p99 ms | new conn/s (Connection: close) | CPU0 busy % small/big/close | proxy CPU µs/req small · ms/MiB big | errors |`);
+  if (scenarios.length) lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const name of scenarios.length ? ONLY : []) {
     const errs = scenarios.reduce((s, sc) => s + (results[name][sc] ?? []).reduce((t, r) => t + r.errors, 0), 0);
     lines.push(
-      `| ${name} | ${fmt(med(name, 'small', 'rps'))} | ${fmt(med(name, 'small', 'p50ms'), 2)} / ${fmt(med(name, 'small', 'p99ms'), 2)} | ${fmt(med(name, 'big', 'mbps'), 1)} | ${fmt(med(name, 'big', 'p99ms'), 1)} | ${fmt(med(name, 'close', 'rps'))} | ${fmt(med(name, 'small', 'cpu0'))}/${fmt(med(name, 'big', 'cpu0'))}/${fmt(med(name, 'close', 'cpu0'))} | ${errs} |`,
+      `| ${name} | ${fmt(med(name, 'small', 'rps'))} | ${fmt(med(name, 'small', 'p50ms'), 2)} / ${fmt(med(name, 'small', 'p99ms'), 2)} | ${fmt(med(name, 'big', 'mbps'), 1)} | ${fmt(med(name, 'big', 'p99ms'), 1)} | ${fmt(med(name, 'close', 'rps'))} | ${fmt(med(name, 'small', 'cpu0'))}/${fmt(med(name, 'big', 'cpu0'))}/${fmt(med(name, 'close', 'cpu0'))} | ${fmt(med(name, 'small', 'cpuUsPerReq'))} · ${fmt(med(name, 'big', 'cpuMsPerMiB'), 2)} | ${errs} |`,
     );
   }
-  if (ONLY.includes('ours')) {
+  if (ONLY.includes('ours') && scenarios.length) {
     lines.push('');
     for (const peer of ONLY.filter((n) => n !== 'ours')) {
       const r = (sc: string, k: keyof WrkResult): string => fmt(med('ours', sc, k) / med(peer, sc, k), 2);
@@ -310,18 +451,47 @@ backend be
       const per = (sc: string, k: keyof WrkResult): string =>
         (results.ours[sc] ?? []).map((r, i) => fmt(r[k] / ((results[peer][sc] ?? [])[i]?.[k] ?? NaN), 2)).join(', ');
       lines.push(`- per repetition, ours / ${peer}: small [${per('small', 'rps')}], 1 MiB [${per('big', 'mbps')}], new conn [${per('close', 'rps')}]`);
+      lines.push(`- per repetition, CPU cost ours / ${peer}: small µs/req [${per('small', 'cpuUsPerReq')}], 1 MiB ms/MiB [${per('big', 'cpuMsPerMiB')}]`);
+    }
+  }
+  if (generatorRuns.length) {
+    lines.push('');
+    lines.push('Open-loop generator alone on CPU 0, straight to the upstream (CPU 1), 50 connections:');
+    lines.push('');
+    lines.push('| offered req/s | achieved req/s | p50 ms | p99 ms | generator CPU % (of one core) | send lag p99 ms |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const r of generatorRuns) lines.push(`| ${r.rate} | ${fmt(r.achievedRate)} | ${fmt(r.latencyMs.p50, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.generatorCpuPercent)} | ${fmt(r.sendLagMs.p99, 2)} |`);
+  }
+  if (doRate) {
+    const rm = (t: RateTarget, f: (r: OpenLoopResult) => number): number => median(rate70[t].map(f));
+    lines.push('');
+    lines.push(`Open loop at ${Math.round(RATE_FRACTION * 100)} % of HAProxy's small-request peak (peaks per repetition: ${peaks.map((p) => p.toFixed(0)).join(', ')} req/s; offered rates ${peaks.map((p) => Math.round(RATE_FRACTION * p)).join(', ')} req/s), latency from the intended send time, medians:`);
+    lines.push('');
+    lines.push('| target (CPU 0) | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | errors + incomplete + non-2xx | CPU0 % | CPU1 % | generator CPU % | send lag p99 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const t of rateTargets) {
+      const bad = rate70[t].reduce((s, r) => s + r.errors + r.incomplete + r.non2xx, 0);
+      lines.push(
+        `| ${t === 'direct' ? 'upstream directly (no proxy, no relay)' : t} | ${fmt(rm(t, (r) => r.rate))} | ${fmt(rm(t, (r) => r.achievedRate))} | ${fmt(rm(t, (r) => r.latencyMs.p50), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p90), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p99), 2)} | ${fmt(rm(t, (r) => r.latencyMs.max), 1)} | ${bad} | ${fmt(rm(t, (r) => r.cpu0))} | ${fmt(rm(t, (r) => r.cpu1))} | ${fmt(rm(t, (r) => r.generatorCpuPercent))} | ${fmt(rm(t, (r) => r.sendLagMs.p99), 2)} |`,
+      );
+    }
+    lines.push('');
+    for (const t of ONLY.filter((n) => n !== 'haproxy')) {
+      const per = rate70[t].map((r, i) => fmt(r.latencyMs.p99 / (rate70.haproxy[i]?.latencyMs.p99 ?? NaN), 2));
+      lines.push(`- p99 at ${Math.round(RATE_FRACTION * 100)} % of HAProxy's peak, ${t} / haproxy: median of p99s **${fmt(rm(t, (r) => r.latencyMs.p99) / rm('haproxy', (r) => r.latencyMs.p99), 2)}×**; per repetition [${per.join(', ')}]`);
     }
   }
   lines.push('');
   lines.push(`${REPS} repetitions × ${SECONDS} s per scenario, medians. wrk commands (ports: relay→ours ${RELAY.ours}, →nginx ${RELAY.nginx}, →haproxy ${RELAY.haproxy}):`);
   lines.push('```');
   for (const c of [...new Set(wrkCommands.map((c) => c.replace(/:\d+\//, ':$RELAY_PORT/').replace(join(dir, 'close.lua'), 'close.lua')))]) lines.push(c);
+  for (const c of [...new Set(openLoopCommands.map((c) => c.replace(/--port \d+ --rate \d+/, '--port $PORT --rate $RATE').replace(/--proxy-v2 \d+/, '--proxy-v2 $LINK_ID').replaceAll(dir, '$DIR').replaceAll(ROOT, '.')))]) lines.push(c);
   for (const [name, [cmd, args]] of Object.entries(cmds)) lines.push(`${name}: ${cmd} ${args.join(' ').replaceAll(dir, '$DIR').replaceAll(ROOT, '.')}`);
   lines.push('```');
   process.stdout.write(`${lines.join('\n')}\n`);
   for (const [name, n] of Object.entries(logLines)) process.stderr.write(`${name}: ${n} log lines; last: ${lastLog[name] ?? ''}\n`);
   const raw = join(tmpdir(), 'dpl-proxy-bench-last.json');
-  writeFileSync(raw, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, reps: REPS, results }, null, 1));
+  writeFileSync(raw, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, reps: REPS, results, rate70, peaks, generatorRuns }, null, 1));
   process.stderr.write(`raw results: ${raw}\n`);
 
   stopping = true;
