@@ -5,7 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { HELP, parseConfig, rawConfig, type ProxyConfig } from './config';
+import { HELP, parseConfig, rawConfig, workerExecArgv, type ProxyConfig } from './config';
 import { jsonLogger, type Logger } from './log';
 import { Metrics, mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics';
 import { routeSourceFor } from './route-source';
@@ -70,25 +70,6 @@ function adminServer(config: ProxyConfig, collect: () => Promise<WorkerReport[]>
   });
 }
 
-async function runSingle(config: ProxyConfig, log: Logger): Promise<void> {
-  const proxy = new ProxyServer({ config, routeSource: routeSourceFor(config.routes, (m) => log.log('warn', m)), logger: log, metrics: new Metrics() });
-  await proxy.start();
-  const rotate = setInterval(() => proxy.setTicketKeys(randomBytes(48)), config.tls.ticketKeyRotationSeconds * 1000);
-  rotate.unref();
-  const admin = await adminServer(config, async () => [workerReport(proxy)], log);
-  log.log('info', 'listening', { version: VERSION, addresses: proxy.addresses(), workers: 1 });
-  const stop = (): void => {
-    log.log('info', 'draining', {});
-    void proxy.drain().then(() => {
-      admin.close();
-      log.log('info', 'stopped', {});
-      process.exit(0);
-    });
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
 async function runWorker(config: ProxyConfig, log: Logger): Promise<void> {
   let proxy: ProxyServer | undefined;
   process.on('message', (msg: ToWorker) => {
@@ -112,6 +93,10 @@ async function runWorker(config: ProxyConfig, log: Logger): Promise<void> {
 }
 
 async function runPrimary(config: ProxyConfig, n: number, log: Logger): Promise<void> {
+  // Workers accept on the shared listening socket themselves; round-robin would route every new
+  // connection through the primary (an IPC message and a handle transfer per connection).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, config.semiSpaceMiB, process.env.NODE_OPTIONS) });
   let keys = randomBytes(48).toString('hex');
   let stopping = false;
   let nextId = 1;
@@ -194,12 +179,12 @@ async function main(): Promise<void> {
   }
   if (!config) return;
   const n = config.workers || availableParallelism();
-  if (cluster.isPrimary && n > 1) {
-    await runPrimary(config, n, jsonLogger(config.logLevel, { component: 'dpl-proxy', role: 'primary' }));
-  } else if (cluster.isWorker) {
+  if (cluster.isWorker) {
     await runWorker(config, jsonLogger(config.logLevel, { component: 'dpl-proxy', role: 'worker', worker: cluster.worker?.id }));
   } else {
-    await runSingle(config, jsonLogger(config.logLevel, { component: 'dpl-proxy' }));
+    // Workers even when there is one: V8 heap flags only take effect at process start (see
+    // workerExecArgv), and a crashed worker is restarted by a primary that holds no connections.
+    await runPrimary(config, n, jsonLogger(config.logLevel, { component: 'dpl-proxy', role: 'primary' }));
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Backend, exchange, header, openTls, Pki, TinyDns, WS1, writeRoutes } from './helpers';
 import { waitFor } from '../support/wait';
 import { PROXY_VERSION } from '../../proxy/version';
+import { workerExecArgv } from '../../proxy/config';
 
 const MAIN = join(__dirname, '../../dist/proxy/main.js');
 
@@ -33,6 +34,13 @@ it('--help prints usage; an invalid config exits 2 with every problem named', ()
   expect(bad.stderr).toContain('invalid proxy configuration');
   expect(bad.stderr).toContain('proxyProtocol.mode');
   expect(bad.stderr).toContain('tls');
+});
+
+it('workers get the configured young generation unless the operator chose one', () => {
+  expect(workerExecArgv(['--enable-source-maps'], 64)).toEqual(['--enable-source-maps', '--max-semi-space-size=64']);
+  expect(workerExecArgv(['--max-semi-space-size=8'], 64)).toEqual(['--max-semi-space-size=8']);
+  expect(workerExecArgv([], 64, '--max-old-space-size=512 --max-semi-space-size=16')).toEqual([]);
+  expect(workerExecArgv([], 0)).toEqual([]);
 });
 
 describe('as a process with 2 workers', () => {
