@@ -1,8 +1,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { promises as dnsp, lookup as dnsLookup } from 'node:dns';
 import { readFileSync, statSync } from 'node:fs';
-import { isIP, type Socket } from 'node:net';
-import { Pool, buildConnector } from 'undici';
+import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { ConnectionPool } from './upstream-pool';
 
 export interface UpstreamOptions {
   defaultPort: number;
@@ -52,45 +53,13 @@ export function makeResolver(opts: UpstreamOptions['dns']): Resolver {
   };
 }
 
-/**
- * Makes `socket.read()` (no size) hand out the buffered chunks one by one instead of concatenating them.
- *
- * undici drains its socket with `read()`, which joins everything buffered into a fresh Buffer of up to
- * the 256 KiB read-ahead: a new ArrayBuffer per read, which V8 accounts as external memory and answers
- * with major GCs (perf on 1 MiB bodies: 28 % of the proxy's samples in V8 marking/sweeping with the
- * joins, 19 % without). Chunk by chunk, undici's parser sees the same bytes in the same order; the
- * response side batches the resulting writes again (ForwardHandler.onData in server.ts), where the
- * TLS layer joins them in native memory outside the JS heap.
- * @internal exported for tests
- */
-export function readChunkwise(socket: Socket): void {
-  const read = socket.read;
-  socket.read = function (this: Socket, n?: number) {
-    if (n === undefined) {
-      const first = firstBuffered(this);
-      if (first !== undefined && first < this.readableLength) return read.call(this, first);
-    }
-    return read.call(this, n);
-  } as Socket['read'];
-}
-
-type ReadState = { buffer: unknown; bufferIndex?: number; objectMode?: boolean; decoder?: unknown };
-
-/** Length of the first buffered chunk, or undefined when it cannot be told (then read() is left alone). */
-function firstBuffered(socket: Socket): number | undefined {
-  const state = (socket as unknown as { _readableState?: ReadState })._readableState;
-  if (!state || state.objectMode || state.decoder) return undefined;
-  const b = state.buffer;
-  // Node 20.x keeps an array plus a start index; older lines a linked BufferList.
-  const first = Array.isArray(b) ? b[state.bufferIndex ?? 0] : (b as { head?: { data?: unknown } } | null)?.head?.data;
-  return first instanceof Uint8Array ? first.length : undefined;
-}
-
 interface ClientMaterial {
   ca: Buffer;
   cert: Buffer;
   key: Buffer;
   sig: string;
+  /** Built once per generation: parsing PEMs per connection would cost a new connection dearly. */
+  context: SecureContext;
 }
 
 export interface Backend {
@@ -99,7 +68,7 @@ export interface Backend {
   name: string;
   port: number;
   address: string;
-  pool: Pool;
+  pool: ConnectionPool;
   expiresAt: number;
   generation: number;
   refreshing: Promise<void> | undefined;
@@ -110,7 +79,7 @@ export interface Backend {
 }
 
 /**
- * One undici pool per backend name (per resolved address and client-certificate generation).
+ * One connection pool per backend name (per resolved address and client-certificate generation).
  * A name is re-resolved when its TTL expires: new requests go to the new address, the old pool is
  * closed gracefully (in-flight requests finish where they started). A changed client certificate or CA
  * rebuilds every pool the same way.
@@ -141,7 +110,10 @@ export class Upstreams {
 
   private readMaterial(): ClientMaterial {
     const sig = this.sigOf();
-    return { ca: readFileSync(this.opts.caFile), cert: readFileSync(this.opts.certFile), key: readFileSync(this.opts.keyFile), sig };
+    const ca = readFileSync(this.opts.caFile);
+    const cert = readFileSync(this.opts.certFile);
+    const key = readFileSync(this.opts.keyFile);
+    return { ca, cert, key, sig, context: createSecureContext({ ca, cert, key }) };
   }
 
   get clientCertificatePem(): Buffer {
@@ -177,36 +149,25 @@ export class Upstreams {
   watch(intervalMs: number): void {
     this.timer = setInterval(() => this.checkMaterial(), intervalMs);
     this.timer.unref();
+    // Idle keep-alive connections are closed by one coarse sweep, not a timer per connection.
+    this.sweeper = setInterval(() => {
+      const now = performance.now();
+      for (const b of this.backends.values()) b.pool.sweep(now);
+    }, Math.max(100, Math.min(1000, this.opts.keepAliveTimeoutMs / 4)));
+    this.sweeper.unref();
   }
 
-  private makePool(name: string, address: string, port: number): Pool {
-    const origin = `https://${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
-    const connector = buildConnector({
-      ca: this.material.ca,
-      cert: this.material.cert,
-      key: this.material.key,
-      servername: isIP(name) ? undefined : name,
-      // The backend's certificate must chain to the pinned CA and name the backend.
-      rejectUnauthorized: true,
-      // Read-ahead: the socket keeps reading while the event loop is busy elsewhere; memory per
-      // connection stays bounded by it.
-      highWaterMark: 256 * 1024,
-      timeout: this.opts.connectTimeoutMs,
-    } as buildConnector.BuildOptions);
-    return new Pool(origin, {
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private makePool(name: string, address: string, port: number): ConnectionPool {
+    return new ConnectionPool({
+      address,
+      port,
+      servername: isIP(name) ? null : name,
+      secureContext: this.material.context,
       connections: this.opts.connections,
-      pipelining: 1,
-      keepAliveTimeout: this.opts.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: this.opts.keepAliveTimeoutMs,
-      headersTimeout: this.opts.headersTimeoutMs,
-      bodyTimeout: this.opts.bodyIdleTimeoutMs,
-      strictContentLength: true,
-      connect: (opts, cb) =>
-        connector(opts, (err, socket) => {
-          if (socket) readChunkwise(socket as Socket);
-          // undici's callback type is a union of the error and success shapes.
-          (cb as (e: Error | null, s: typeof socket) => void)(err, socket);
-        }),
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
     });
   }
 
@@ -293,6 +254,7 @@ export class Upstreams {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all([...this.backends.values()].map((b) => b.pool.close().catch(() => {})));
     this.backends.clear();
   }
@@ -300,6 +262,7 @@ export class Upstreams {
   /** Destroys every pool (after the drain deadline). */
   async destroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all([...this.backends.values()].map((b) => b.pool.destroy().catch(() => {})));
     this.backends.clear();
   }

@@ -12,8 +12,8 @@ import type { Services } from '../../shared/services';
 import { startFakeAzure } from './fake-azure';
 import { LOCAL_SUBSCRIPTION, localServices } from './local-services';
 import { LocalCa } from './vault/local-ca';
-import fs from 'node:fs';
 import { FaultPlan, withFaults } from './faults';
+import { writeFileAtomic } from '../atomic-file';
 
 const ARM_WRITES = ['put', 'delete', 'setEndpointStatus', 'setConnectionState'];
 
@@ -32,7 +32,8 @@ function faultsFrom(env: NodeJS.ProcessEnv, dataDir: string): FaultPlan | undefi
     } finally {
       const writes = plan.calls.filter((c) => ARM_WRITES.includes(c.operation));
       const stats = { writes: writes.length, throttled: writes.filter((c) => c.outcome === 'throttled').length, earlyCalls: plan.earlyCalls };
-      fs.writeFileSync(`${dataDir}/fault-stats.json`, JSON.stringify(stats));
+      // Read by tests while calls go on: replaced, never truncated.
+      writeFileAtomic(`${dataDir}/fault-stats.json`, JSON.stringify(stats));
     }
   };
   return plan;

@@ -3,6 +3,7 @@
 // uses the pids to clean up after a run that was killed.
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-file';
 
 export interface SystemFile {
   /** The supervisor (`npm start`) process. */
@@ -36,10 +37,7 @@ export function readSystemFile(dataDir: string): SystemFile | undefined {
 }
 
 export function writeSystemFile(file: SystemFile): void {
-  const target = systemFilePath(file.dataDir);
-  const tmp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n');
-  fs.renameSync(tmp, target);
+  writeFileAtomic(systemFilePath(file.dataDir), JSON.stringify(file, null, 2) + '\n');
 }
 
 export function removeSystemFile(dataDir: string): void {

@@ -1,8 +1,6 @@
 // Backend pools by name: a slow or failing resolver never stalls requests once a name is known;
 // a changed answer gets a new pool; client certificate rotation rebuilds pools.
-import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
-import { Upstreams, readChunkwise, type Resolved } from '../../proxy/upstream';
+import { Upstreams, type Resolved } from '../../proxy/upstream';
 import { Pki } from './helpers';
 
 const pki = new Pki();
@@ -88,37 +86,4 @@ it('a rotated client certificate rebuilds the pools; a mismatched pair is refuse
   } finally {
     await u.destroy();
   }
-});
-
-describe('readChunkwise (upstream sockets)', () => {
-  const paused = (): Readable => new Readable({ read() {} });
-
-  it('read() hands out buffered chunks one at a time, the same Buffers, in order', () => {
-    const r = paused();
-    const chunks = [Buffer.from('HTTP/1.1 200 OK\r\n'), Buffer.from('content-length: 3\r\n\r\n'), Buffer.from('abc')];
-    for (const c of chunks) r.push(c);
-    readChunkwise(r as unknown as Socket);
-    expect(r.read()).toBe(chunks[0]);
-    expect(r.read()).toBe(chunks[1]);
-    expect(r.read()).toBe(chunks[2]);
-    expect(r.read()).toBeNull();
-  });
-
-  it('leaves an explicit size and a lone chunk to the stream', () => {
-    const r = paused();
-    r.push(Buffer.from('abc'));
-    r.push(Buffer.from('def'));
-    readChunkwise(r as unknown as Socket);
-    expect(r.read(4)?.toString()).toBe('abcd');
-    expect(r.read()?.toString()).toBe('ef');
-  });
-
-  it('does not touch streams that decode to strings', () => {
-    const r = paused();
-    r.setEncoding('utf8');
-    r.push(Buffer.from('ab'));
-    r.push(Buffer.from('cd'));
-    readChunkwise(r as unknown as Socket);
-    expect(r.read()).toBe('abcd');
-  });
 });

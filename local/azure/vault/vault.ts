@@ -13,6 +13,7 @@ import type { Page, PageRequest } from '../../../shared/ports/paging';
 import type { Versioned } from '../../../shared/ports/versioned';
 import type { DocStore } from '../doc-store';
 import { pemBundle, type ExtendedUsage, type KeyType, type LocalCa } from './local-ca';
+import { writeFileAtomic } from '../../atomic-file';
 
 export interface LifetimeAction {
   trigger: { lifetimePercentage?: number; daysBeforeExpiry?: number };
@@ -271,11 +272,7 @@ export class LocalVault implements CertificateStore {
     if (!dir) return;
     fs.mkdirSync(dir, { recursive: true });
     // Replace, never truncate-and-write: a reader sees the old file or the new one, not half of one.
-    const write = (file: string, text: string, mode = 0o644) => {
-      const tmp = path.join(dir, `.${file}.${process.pid}.tmp`);
-      fs.writeFileSync(tmp, text, { mode });
-      fs.renameSync(tmp, path.join(dir, file));
-    };
+    const write = (file: string, text: string, mode = 0o644) => writeFileAtomic(path.join(dir, file), text, mode);
     write(`${name}.crt`, pemBundle(v.certificatePem, ...v.chainPem));
     if (v.privateKeyPem) write(`${name}.key`, v.privateKeyPem, 0o600);
     write(`${name}.ca.crt`, pemBundle(...v.chainPem));
