@@ -279,14 +279,16 @@ export class ClientConnection implements UpstreamUser {
     this.sentAt = performance.now();
     this.sentAtCoarse = this.host.now;
     const s = conn.socket;
-    s.cork();
-    s.write(this.upHead, 'latin1');
-    if (!this.reqDone && this.buf !== null) {
+    if (this.reqDone || this.buf === null) s.write(this.upHead, 'latin1');
+    else {
+      // Head and the body bytes already here leave together.
+      s.cork();
+      s.write(this.upHead, 'latin1');
       const held = this.buf;
       this.buf = null;
       this.forwardBody(held);
+      s.uncork();
     }
-    s.uncork();
     if (!this.reqDone && this.state === FORWARD) this.resume();
   };
 
@@ -510,6 +512,8 @@ export class ClientConnection implements UpstreamUser {
       this.keepAlive = false;
     }
     if (up) up.pool.release(up, this.upReusable);
+    // The response is complete: send it now rather than at the end of the tick.
+    this.flush();
     this.host.finished(this.workspace, this.status, this.bytesIn, this.bytesOut);
     this.next();
   }
