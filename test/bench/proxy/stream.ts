@@ -3,7 +3,7 @@
 //   npm run build && npx tsx test/bench/proxy/stream.ts            (5 GiB each way)
 //   STREAM_BYTES=1073741824 npx tsx test/bench/proxy/stream.ts     (1 GiB)
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Backend, PLS, Pki, TinyDns, WS1, pattern, proxiedClient, writeRoutes } from '../../proxy/helpers';
 
@@ -11,9 +11,24 @@ const BYTES = Number(process.env.STREAM_BYTES ?? 5 * 1024 ** 3);
 const ROOT = join(__dirname, '../../..');
 
 
+function status(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** RSS of the proxy: its primary and every worker (the primary forks them; they do the streaming). */
 function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? NaN);
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = status(Number(entry));
+    if (Number(entry) !== pid && /PPid:\s+(\d+)/.exec(s)?.[1] !== String(pid)) continue;
+    total += Number(/VmRSS:\s+(\d+) kB/.exec(s)?.[1] ?? 0);
+  }
+  return total;
 }
 
 async function main(): Promise<void> {
