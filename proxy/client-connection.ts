@@ -84,6 +84,19 @@ const LENGTH = 1;
 const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
+/** The header lines that go on to the next hop: all but `drop` and the ones named in Connection. */
+function passedOn(head: RequestHead | ResponseHead, drop: ReadonlySet<string>): string {
+  const { names, lower, values, connection } = head;
+  const nominated = connection.length > 0;
+  let out = '';
+  for (let i = 0; i < names.length; i++) {
+    const l = lower[i] as string;
+    if (drop.has(l) || (nominated && connection.includes(l))) continue;
+    out += `${names[i] as string}: ${values[i] as string}\r\n`;
+  }
+  return out;
+}
+
 function problem(status: number, title: string, detail: string): string {
   return JSON.stringify({ type: 'about:blank', title, status, detail });
 }
@@ -246,14 +259,7 @@ export class ClientConnection implements UpstreamUser {
   }
 
   private upstreamHead(head: RequestHead): string {
-    let out = `${head.method} ${head.target} HTTP/1.1\r\n`;
-    const { names, lower, values, connection } = head;
-    const nominated = connection.length > 0;
-    for (let i = 0; i < names.length; i++) {
-      const l = lower[i] as string;
-      if (REQUEST_DROP.has(l) || (nominated && connection.includes(l))) continue;
-      out += `${names[i] as string}: ${values[i] as string}\r\n`;
-    }
+    let out = `${head.method} ${head.target} HTTP/1.1\r\n${passedOn(head, REQUEST_DROP)}`;
     if (head.chunked) out += 'transfer-encoding: chunked\r\n';
     else if (head.contentLength >= 0) out += `content-length: ${head.contentLength}\r\n`;
     return `${out}${this.forwardedFor}x-forwarded-host: ${head.host}\r\n\r\n`;
@@ -394,14 +400,7 @@ export class ClientConnection implements UpstreamUser {
     // An HTTP/1.0 client cannot read chunked framing: it gets the payload and the end of the connection.
     const dechunk = this.framing === CHUNKED && head.minor === 0;
     if (this.framing === UNTIL_CLOSE || dechunk || this.host.draining || this.ended) this.keepAlive = false;
-    let out = `HTTP/1.1 ${r.status} ${r.reason}\r\n`;
-    const { names, lower, values, connection } = r;
-    const nominated = connection.length > 0;
-    for (let i = 0; i < names.length; i++) {
-      const l = lower[i] as string;
-      if (RESPONSE_DROP.has(l) || (nominated && connection.includes(l))) continue;
-      out += `${names[i] as string}: ${values[i] as string}\r\n`;
-    }
+    let out = `HTTP/1.1 ${r.status} ${r.reason}\r\n${passedOn(r, RESPONSE_DROP)}`;
     if (this.framing === CHUNKED && !dechunk) out += 'transfer-encoding: chunked\r\n';
     else if (r.contentLength >= 0) out += `content-length: ${r.contentLength}\r\n`;
     if (!this.keepAlive) out += 'connection: close\r\n';
