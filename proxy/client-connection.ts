@@ -212,6 +212,7 @@ export class ClientConnection implements UpstreamUser {
       this.headStartedAt = 0;
       if (r.kind === 'error') {
         this.buf = null;
+        this.parsing = false;
         this.answer(r.status, r.reason, STATUS_TEXT[r.status] ?? 'Bad Request', 'malformed HTTP request', true, '');
         return;
       }
@@ -305,7 +306,12 @@ export class ClientConnection implements UpstreamUser {
       n = this.reqChunked.consume(chunk, 0, chunk.length);
       if (this.reqChunked.error) {
         this.abortExchange();
-        this.answer(400, 'bad-chunked-body', 'Bad Request', 'malformed chunked request body', true, this.workspace);
+        if (this.status !== 0) {
+          // The backend's response is already on its way: no room for an answer of ours.
+          this.host.rejected('bad-chunked-body');
+          this.state = CLOSED;
+          this.socket.destroy();
+        } else this.answer(400, 'bad-chunked-body', 'Bad Request', 'malformed chunked request body', true, this.workspace);
         return;
       }
       this.reqDone = this.reqChunked.done;

@@ -250,6 +250,32 @@ describe('HTTP/1.1 exchange over the proxy engine', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('broken chunk framing in an upload: 400 before the backend answered; after its answer began, the connection is cut, not patched with a 400', async () => {
+    h.backend.handler = (req, res) => {
+      if (req.url !== '/early') return false;
+      // Answers at once and keeps streaming while the upload goes on.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('first part');
+      req.on('error', () => {});
+      req.resume();
+      return true;
+    };
+    const before = await connect();
+    await before.write(`POST /upload HTTP/1.1\r\nHost: ${WS1.host}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX`);
+    const [refused] = await before.responses(['POST']);
+    expect(refused?.status).toBe(400);
+    await before.waitClosed();
+
+    const after = await connect();
+    await after.write(`POST /early HTTP/1.1\r\nHost: ${WS1.host}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
+    await waitFor(() => after.text.includes('first part'), { what: 'the start of the backend answer' });
+    await after.write('zz\r\n');
+    await after.waitClosed();
+    const text = after.text;
+    expect(text.startsWith('HTTP/1.1 200 ')).toBe(true);
+    expect(text).not.toContain('HTTP/1.1 400');
+  });
+
   it('Content-Length "5, 5" (and repeated equal lengths) are forwarded as one content-length: 5', async () => {
     const raws: string[][] = [];
     h.backend.handler = (req, res) => {
