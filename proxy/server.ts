@@ -104,8 +104,6 @@ export class ProxyServer implements ExchangeHost {
         keyFile: c.upstream.keyFile,
         connections: c.upstream.connectionsPerBackend,
         connectTimeoutMs: c.upstream.connectTimeoutMs,
-        headersTimeoutMs: c.upstream.headersTimeoutMs,
-        bodyIdleTimeoutMs: c.upstream.bodyIdleTimeoutMs,
         keepAliveTimeoutMs: c.upstream.keepAliveTimeoutMs,
         dns: c.upstream.dns,
         onError: (err) => this.log.log('warn', 'upstream error', { error: err.message }),
@@ -399,10 +397,6 @@ export class ProxyServer implements ExchangeHost {
   upstreamError(kind: 'client-aborted' | 'timeout' | 'error' | 'protocol', workspace: string, err?: Error & { code?: string }): void {
     this.metrics.inc('dpl_proxy_upstream_errors_total', { kind });
     if (kind !== 'client-aborted' && err) this.log.log('warn', 'upstream request failed', { workspace, code: err.code, error: err.message });
-  }
-
-  get isDraining(): boolean {
-    return this.stopping;
   }
 
   /** ExchangeHost: responses get `connection: close` once draining. */

@@ -12,8 +12,6 @@ export interface UpstreamOptions {
   keyFile: string;
   connections: number;
   connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyIdleTimeoutMs: number;
   keepAliveTimeoutMs: number;
   dns: { servers: string[]; minTtlSeconds: number; maxTtlSeconds: number; ttlDefaultSeconds: number };
   onError?: (err: Error) => void;

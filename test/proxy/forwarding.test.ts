@@ -291,7 +291,7 @@ describe('drain', () => {
       const pending = exchange(tls, `GET /slow HTTP/1.1\r\nHost: ${WS1.host}\r\n\r\n`, 10_000);
       await waitFor(() => release, { what: 'request reached the backend' });
       const drained = h.proxy.drain(10_000);
-      await waitFor(() => h.proxy.isDraining);
+      await waitFor(() => h.proxy.draining);
       await expect(openTls(h.port, header(WS1.linkId), WS1.host, ca)).rejects.toThrow();
       release?.();
       const r = await pending;

@@ -16,8 +16,6 @@ function upstreams(resolve: (host: string) => Promise<Resolved>): Upstreams {
       keyFile: client.keyFile,
       connections: 2,
       connectTimeoutMs: 1000,
-      headersTimeoutMs: 1000,
-      bodyIdleTimeoutMs: 1000,
       keepAliveTimeoutMs: 1000,
       dns: { servers: [], minTtlSeconds: 0, maxTtlSeconds: 300, ttlDefaultSeconds: 30 },
     },
