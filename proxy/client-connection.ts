@@ -6,11 +6,12 @@
 // one string for the upstream head, and body bytes written as they arrive, with backpressure both ways.
 // Timeouts come from one coarse sweep over all connections (`check`), not timers per request.
 import type { TLSSocket } from 'node:tls';
-import { ChunkedFraming, parseRequestHead, parseResponseHead, responseFraming, type RequestHead, type ResponseHead } from './http1';
+import { ChunkedFraming, fieldMask, parseRequestHead, parseResponseHead, responseFraming, writeHead, type RequestHead, type ResponseHead } from './http1';
+import { isViewOf, readInto } from './shared-reads';
 import type { ConnectionPool, UpstreamConnection, UpstreamUser } from './upstream-pool';
 
 /** Headers a client may not pass on (hop-by-hop, or set by us only). */
-const REQUEST_DROP = new Set([
+const REQUEST_DROP = fieldMask([
   // Re-sent by us from the parsed value: a list or duplicates could be read differently upstream.
   'content-length',
   'connection',
@@ -30,7 +31,9 @@ const REQUEST_DROP = new Set([
   'x-forwarded-host',
   'forwarded',
 ]);
-const RESPONSE_DROP = new Set(['content-length', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
+const RESPONSE_DROP = fieldMask(['content-length', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
+/** Room for what the proxy adds to a head (framing and connection fields; forwarding fields are counted apart). */
+const ADDED_BYTES = 96;
 
 /** Response bytes queued per client connection before the upstream socket is held. */
 const RESPONSE_QUEUE_BYTES = 128 * 1024;
@@ -48,8 +51,19 @@ function takeBatch(): Buffer {
 
 /** Batches come back once the socket is done with them (the write callback), never earlier. */
 function giveBatch(b: Buffer): void {
-  if (spareBatches.length < 64) spareBatches.push(b);
+  if (spareBatches.length < 64 && b.length === BATCH_BYTES) spareBatches.push(b);
 }
+/**
+ * Every client socket reads into this one buffer (see shared-reads.ts): a chunk is a view of it, valid
+ * while onData runs; what is kept past that (a partial head, pipelined bytes, body bytes handed to a
+ * socket write that may queue them) is copied first — `kept`.
+ */
+const CLIENT_READS = Buffer.allocUnsafeSlow(64 * 1024);
+
+function kept(b: Buffer): Buffer {
+  return isViewOf(b, CLIENT_READS) ? Buffer.from(b) : b;
+}
+
 /** Bytes a client may send ahead (pipelining, or a body while the backend is being connected). */
 const READ_AHEAD_BYTES = 64 * 1024;
 /** Largest backend response head. */
@@ -84,19 +98,6 @@ const LENGTH = 1;
 const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
-/** The header lines that go on to the next hop: all but `drop` and the ones named in Connection. */
-function passedOn(head: RequestHead | ResponseHead, drop: ReadonlySet<string>): string {
-  const { names, lower, values, connection } = head;
-  const nominated = connection.length > 0;
-  let out = '';
-  for (let i = 0; i < names.length; i++) {
-    const l = lower[i] as string;
-    if (drop.has(l) || (nominated && connection.includes(l))) continue;
-    out += `${names[i] as string}: ${values[i] as string}\r\n`;
-  }
-  return out;
-}
-
 function problem(status: number, title: string, detail: string): string {
   return JSON.stringify({ type: 'about:blank', title, status, detail });
 }
@@ -130,6 +131,8 @@ export class ClientConnection implements UpstreamUser {
   private batch: Buffer | null = null;
   private batchLen = 0;
   private flushQueued = false;
+  /** In an upstream read callback: a batch opened there is flushed when it returns, not on a tick. */
+  private inUpstreamRead = false;
   /** Coarse time the current head started arriving (0: no head in progress). */
   private headStartedAt = 0;
   private lastActiveAt: number;
@@ -139,7 +142,7 @@ export class ClientConnection implements UpstreamUser {
   private workspace = '';
   private pool: ConnectionPool | undefined;
   private up: UpstreamConnection | undefined;
-  private upHead = '';
+  private upHead: Buffer | null = null;
   private keepAlive = true;
   private reqDone = true;
   private reqLeft = 0;
@@ -158,18 +161,28 @@ export class ClientConnection implements UpstreamUser {
   private bytesIn = 0;
   private bytesOut = 0;
 
+  /** The forwarding fields that do not change per request, up to the X-Forwarded-Host value. */
+  private readonly forwarded: Buffer;
+
   constructor(
     readonly socket: TLSSocket,
     private readonly host: ExchangeHost,
-    /** Set by the proxy for each connection: the forwarding headers that do not change per request. */
-    private readonly forwardedFor: string,
+    /** Set by the proxy for each connection: the forwarding header lines that do not change per request. */
+    forwardedFor: string,
   ) {
+    this.forwarded = Buffer.from(`${forwardedFor}x-forwarded-host: `, 'latin1');
     this.lastActiveAt = host.now;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const shared = readInto(socket, CLIENT_READS, (n, buf) => {
+      this.onData(n === buf.length ? buf : buf.subarray(0, n));
+      return true;
+    });
+    if (!shared) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
+    // Flowing: reads start, and 'end' is emitted (shared reads bypass 'data', which would do both).
+    if (shared) socket.resume();
   }
 
   get idle(): boolean {
@@ -190,11 +203,13 @@ export class ClientConnection implements UpstreamUser {
     if (this.state === IDLE) {
       this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
       this.parseNext();
+      // A partial head or pipelined bytes outlive this read.
+      if (this.buf !== null) this.buf = kept(this.buf);
     } else if (this.state === FORWARD && !this.reqDone) {
       this.forwardBody(chunk);
     } else if (this.state !== CLOSED) {
       // Pipelined requests, or body bytes that arrive before the upstream connection: held, bounded.
-      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : kept(chunk);
       if (this.buf.length > READ_AHEAD_BYTES) this.pause();
     }
   }
@@ -235,6 +250,8 @@ export class ClientConnection implements UpstreamUser {
     this.reqLeft = head.contentLength > 0 ? head.contentLength : 0;
     this.reqDone = !head.chunked && this.reqLeft === 0;
     this.keepAlive = head.minor === 1 ? !head.connection.includes('close') : head.connection.includes('keep-alive');
+    // Now, while the head's bytes are certainly there (admission may finish after this read).
+    this.upHead = this.upstreamHead(head);
     const a = this.host.admit(head, this);
     if (a instanceof Promise) {
       a.then(
@@ -254,16 +271,20 @@ export class ClientConnection implements UpstreamUser {
     const head = this.head as RequestHead;
     this.workspace = a.workspace;
     this.pool = a.pool;
-    this.upHead = this.upstreamHead(head);
     if (head.expectContinue && !this.reqDone && head.minor === 1) this.outString('HTTP/1.1 100 Continue\r\n\r\n');
     a.pool.acquire(this.onAcquired);
   }
 
-  private upstreamHead(head: RequestHead): string {
-    let out = `${head.method} ${head.target} HTTP/1.1\r\n${passedOn(head, REQUEST_DROP)}`;
-    if (head.chunked) out += 'transfer-encoding: chunked\r\n';
-    else if (head.contentLength >= 0) out += `content-length: ${head.contentLength}\r\n`;
-    return `${out}${this.forwardedFor}x-forwarded-host: ${head.host}\r\n\r\n`;
+  /** The head the backend gets: the client's bytes minus hop-by-hop fields, plus framing and forwarding fields. */
+  private upstreamHead(head: RequestHead): Buffer {
+    const out = Buffer.allocUnsafe(head.length + ADDED_BYTES + this.forwarded.length + head.host.length);
+    let p = writeHead(head, REQUEST_DROP, out, 0);
+    if (head.chunked) p += out.write('transfer-encoding: chunked\r\n', p, 'latin1');
+    else if (head.contentLength >= 0) p += out.write(`content-length: ${head.contentLength}\r\n`, p, 'latin1');
+    p += this.forwarded.copy(out, p);
+    p += out.write(head.host, p, 'latin1');
+    p += out.write('\r\n\r\n', p, 'latin1');
+    return out.subarray(0, p);
   }
 
   private readonly onAcquired = (err: Error | null, conn?: UpstreamConnection): void => {
@@ -286,11 +307,12 @@ export class ClientConnection implements UpstreamUser {
     this.sentAt = performance.now();
     this.sentAtCoarse = this.host.now;
     const s = conn.socket;
-    if (this.reqDone || this.buf === null) s.write(this.upHead, 'latin1');
+    const upHead = this.upHead as Buffer;
+    if (this.reqDone || this.buf === null) s.write(upHead);
     else {
       // Head and the body bytes already here leave together.
       s.cork();
-      s.write(this.upHead, 'latin1');
+      s.write(upHead);
       const held = this.buf;
       this.buf = null;
       this.forwardBody(held);
@@ -323,9 +345,10 @@ export class ClientConnection implements UpstreamUser {
     // The backend's time to answer counts from the end of the request, however long the upload took.
     if (this.reqDone) this.sentAtCoarse = this.host.now;
     this.bytesIn += n;
-    const ok = up.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+    // A write may be queued behind one in progress: it must not point into the shared read buffer.
+    const ok = up.socket.write(kept(n === chunk.length ? chunk : chunk.subarray(0, n)));
     if (n < chunk.length) {
-      this.buf = chunk.subarray(n);
+      this.buf = kept(chunk.subarray(n));
       this.pause();
     } else if (!ok && !this.reqDone) this.pause();
   }
@@ -368,6 +391,19 @@ export class ClientConnection implements UpstreamUser {
   // ---- upstream → client ----
 
   onUpstreamData(buf: Buffer, len: number): void {
+    this.inUpstreamRead = true;
+    try {
+      this.upstreamData(buf, len);
+    } finally {
+      this.inUpstreamRead = false;
+      // A small response was flushed by responseDone already: no tick for it (each one costs a pass
+      // through Node's tick queue); a response still streaming leaves on the tick, with whatever else
+      // arrives before it.
+      if (this.batch !== null) this.queueFlush();
+    }
+  }
+
+  private upstreamData(buf: Buffer, len: number): void {
     this.lastUpAt = this.host.now;
     if (this.status !== 0) {
       this.forwardResponse(buf, 0, len);
@@ -406,14 +442,17 @@ export class ClientConnection implements UpstreamUser {
     // An HTTP/1.0 client cannot read chunked framing: it gets the payload and the end of the connection.
     const dechunk = this.framing === CHUNKED && head.minor === 0;
     if (this.framing === UNTIL_CLOSE || dechunk || this.host.draining || this.ended) this.keepAlive = false;
-    let out = `HTTP/1.1 ${r.status} ${r.reason}\r\n${passedOn(r, RESPONSE_DROP)}`;
-    if (this.framing === CHUNKED && !dechunk) out += 'transfer-encoding: chunked\r\n';
-    else if (r.contentLength >= 0) out += `content-length: ${r.contentLength}\r\n`;
-    if (!this.keepAlive) out += 'connection: close\r\n';
-    else if (head.minor === 0) out += 'connection: keep-alive\r\n';
+    // Written straight into the output batch: `r` points into the shared upstream read buffer.
+    const out = this.room(r.length + ADDED_BYTES);
+    let p = writeHead(r, RESPONSE_DROP, out, this.batchLen);
+    if (this.framing === CHUNKED && !dechunk) p += out.write('transfer-encoding: chunked\r\n', p, 'latin1');
+    else if (r.contentLength >= 0) p += out.write(`content-length: ${r.contentLength}\r\n`, p, 'latin1');
+    if (!this.keepAlive) p += out.write('connection: close\r\n', p, 'latin1');
+    else if (head.minor === 0) p += out.write('connection: keep-alive\r\n', p, 'latin1');
+    p += out.write('\r\n', p, 'latin1');
+    this.batchLen = p;
     this.resLeft = this.framing === LENGTH ? r.contentLength : 0;
     this.resChunked = this.framing === CHUNKED ? new ChunkedFraming(dechunk ? (buf, s, e) => this.outBytes(buf, s, e) : undefined) : undefined;
-    this.outString(`${out}\r\n`);
     if (this.framing === NONE) {
       if (off < b.length) this.upReusable = false;
       this.responseDone();
@@ -455,29 +494,35 @@ export class ClientConnection implements UpstreamUser {
     while (start < end) {
       if (this.batch === null) this.openBatch();
       const batch = this.batch as Buffer;
-      const n = Math.min(end - start, BATCH_BYTES - this.batchLen);
+      const n = Math.min(end - start, batch.length - this.batchLen);
       src.copy(batch, this.batchLen, start, start + n);
       this.batchLen += n;
       start += n;
-      if (this.batchLen === BATCH_BYTES) this.flush();
+      if (this.batchLen === batch.length) this.flush();
     }
   }
 
-  /** A head (latin1: one byte per char) into the output batch. */
+  /** A head of ours (latin1: one byte per char) into the output batch. */
   private outString(text: string): void {
-    if (text.length > BATCH_BYTES) {
-      this.flush();
-      this.socket.write(text, 'latin1');
-      return;
-    }
-    if (this.batch !== null && BATCH_BYTES - this.batchLen < text.length) this.flush();
-    if (this.batch === null) this.openBatch();
-    this.batchLen += (this.batch as Buffer).write(text, this.batchLen, 'latin1');
+    const out = this.room(text.length);
+    this.batchLen += out.write(text, this.batchLen, 'latin1');
   }
 
-  private openBatch(): void {
-    this.batch = takeBatch();
+  /** The output batch with room for `n` more bytes at `batchLen` (a head is never split across writes). */
+  private room(n: number): Buffer {
+    if (this.batch !== null && BATCH_BYTES - this.batchLen < n) this.flush();
+    if (this.batch === null) this.openBatch(n);
+    return this.batch as Buffer;
+  }
+
+  private openBatch(n = 0): void {
+    // A head larger than a batch gets a buffer of its own (giveBatch does not keep it).
+    this.batch = n > BATCH_BYTES ? Buffer.allocUnsafeSlow(n) : takeBatch();
     this.batchLen = 0;
+    if (!this.inUpstreamRead) this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(flushSoon, this);

@@ -23,6 +23,8 @@ interface Conn {
   /** Set when the connection must not reach any backend (answered 403 + close). */
   denied: string | undefined;
   sni: string | undefined;
+  /** The last Host header found equal to the SNI. */
+  host: string | undefined;
   requests: number;
 }
 
@@ -244,7 +246,7 @@ export class ProxyServer implements ExchangeHost {
     const peer = socket.remoteAddress ?? '';
     const peerFamily = isIP(peer) === 6 ? 'ipv6' : 'ipv4';
     const trusted = this.trusted.check(peer, peerFamily) || (peer.startsWith('::ffff:') && this.trusted.check(peer.slice(7), 'ipv4'));
-    const base: Conn = { privateLinkServiceId: pls, linkId: undefined, keyString: '', local: false, clientIp: peer, denied: 'no-linkid', sni: undefined, requests: 0 };
+    const base: Conn = { privateLinkServiceId: pls, linkId: undefined, keyString: '', local: false, clientIp: peer, denied: 'no-linkid', sni: undefined, host: undefined, requests: 0 };
     if (pp.mode === 'off' || (pp.mode === 'optional' && !trusted)) {
       this.toTls(socket, base);
       return;
@@ -358,7 +360,11 @@ export class ProxyServer implements ExchangeHost {
     const route = active.route;
     if (head.hosts > 1) return refuse(400, 'duplicate-host', 'Bad Request', 'more than one Host header', true, route.workspace);
     if (head.hosts === 0 && head.minor === 1) return refuse(400, 'missing-host', 'Bad Request', 'HTTP/1.1 requests need a Host header', true, route.workspace);
-    if (normaliseHost(head.host) !== sni) return refuse(421, 'host-not-sni', 'Misdirected Request', 'the Host header must equal the TLS server name', false);
+    // A connection's requests usually repeat one Host: it is normalised once.
+    if (head.host !== conn.host) {
+      if (normaliseHost(head.host) !== sni) return refuse(421, 'host-not-sni', 'Misdirected Request', 'the Host header must equal the TLS server name', false);
+      conn.host = head.host;
+    }
     if (head.method === 'CONNECT') return refuse(405, 'method', 'Method Not Allowed', 'CONNECT is not supported', true);
     const b = this.upstreams.get(route.backend);
     if (!(b instanceof Promise)) return { kind: 'forward', workspace: route.workspace, pool: b.pool };
@@ -374,19 +380,20 @@ export class ProxyServer implements ExchangeHost {
 
   /** @internal ExchangeHost */
   finished(workspace: string, status: number, bytesIn: number, bytesOut: number): void {
-    const k = `${workspace}\u0000${status}`;
-    let key = this.requestKeys.get(k);
-    if (key === undefined) {
-      if (this.requestKeys.size > 50_000) this.requestKeys.clear();
-      key = this.metrics.key('dpl_proxy_requests_total', { workspace, status });
-      this.requestKeys.set(k, key);
+    let byStatus = this.requestKeys.get(workspace);
+    if (byStatus === undefined) {
+      if (this.requestKeys.size > 10_000) this.requestKeys.clear();
+      this.requestKeys.set(workspace, (byStatus = []));
     }
+    let key = byStatus[status];
+    if (key === undefined) byStatus[status] = key = this.metrics.key('dpl_proxy_requests_total', { workspace, status });
     this.metrics.incKey(key);
     if (bytesIn) this.metrics.incKey(BYTES_IN, bytesIn);
     if (bytesOut) this.metrics.incKey(BYTES_OUT, bytesOut);
   }
 
-  private readonly requestKeys = new Map<string, string>();
+  /** Metric keys of dpl_proxy_requests_total by workspace, then status (no string built per request). */
+  private readonly requestKeys = new Map<string, string[]>();
 
   /** @internal ExchangeHost */
   upstreamLatency(seconds: number): void {

@@ -259,6 +259,8 @@ function finish() {
     warmupS: WARMUP_S,
     requests: measured,
     completed: completedMeasured,
+    // Every answered request, warm-up included (what the target did while it was measured from outside).
+    answered: completed,
     incomplete,
     errors,
     non2xx,

@@ -33,7 +33,12 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ROOT = join(__dirname, '../../..');
 const LINK_ID = 305419896;
 const HOST = 'localhost';
-const P = { upstream: 9443, ours: 9450, nginx: 9451, haproxy: 9452, admin: 9459 } as const;
+const P = { upstream: 9443, ours: 9450, nginx: 9451, haproxy: 9452, admin: 9459, pairB: 9453, pairAdmin: 9458 } as const;
+// Paired A/B of two builds of our proxy (BENCH_PAIR_MAIN = the other build's dist/proxy/main.js): both
+// run at once on CPU 0, each offered BENCH_PAIR_RATE req/s by its own open-loop generator, so the
+// machine's noise falls on both alike; reported is the CPU time per request of each, per repetition.
+const PAIR_MAIN = process.env.BENCH_PAIR_MAIN;
+const PAIR_RATE = Number(process.env.BENCH_PAIR_RATE ?? 2000);
 const RELAY = { ours: 9460, nginx: 9461, haproxy: 9462 } as const;
 type ProxyName = keyof typeof RELAY;
 const ALL: ProxyName[] = ['haproxy', 'nginx', 'ours'];
@@ -145,6 +150,27 @@ function treeCpuMs(pid: number | undefined): { user: number; sys: number } {
   return ms;
 }
 const proxyPids: Partial<Record<ProxyName, number>> = {};
+let pairPid: number | undefined;
+
+/** BENCH_PAIR_MAIN: A = this build (BENCH_PROXY_MAIN or dist), B = the paired one, at the same time. */
+async function pairScenario(): Promise<void> {
+  const a: number[] = [];
+  const b: number[] = [];
+  const flags = ['--proxy-v2', String(LINK_ID)];
+  for (let rep = 0; rep < REPS; rep++) {
+    const [ra, rb] = await Promise.all([openLoopAt(P.ours, PAIR_RATE, flags, proxyPids.ours), openLoopAt(P.pairB, PAIR_RATE, flags, pairPid)]);
+    a.push(ra.proxyCpuUsPerReq);
+    b.push(rb.proxyCpuUsPerReq);
+    process.stderr.write(
+      `pair rep ${rep + 1}: A ${ra.proxyCpuUsPerReq.toFixed(1)} µs/req (p99 ${ra.latencyMs.p99} ms), B ${rb.proxyCpuUsPerReq.toFixed(1)} µs/req (p99 ${rb.latencyMs.p99} ms), B/A ${(rb.proxyCpuUsPerReq / ra.proxyCpuUsPerReq).toFixed(3)}\n`,
+    );
+  }
+  const ratios = a.map((x, i) => (b[i] as number) / x);
+  process.stdout.write(
+    `paired A/B at ${PAIR_RATE} req/s each, ${REPS} × ${SECONDS} s: A ${median(a).toFixed(1)} µs/req, B ${median(b).toFixed(1)} µs/req, B/A median ${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(3)).join(', ')}]\n` +
+      `A: ${process.env.BENCH_PROXY_MAIN ?? 'dist/proxy/main.js'}\nB: ${PAIR_MAIN}\n`,
+  );
+}
 
 function toMs(v: string): number {
   const m = /([\d.]+)(us|ms|s)/.exec(v);
@@ -215,6 +241,7 @@ interface OpenLoopResult {
   achievedRate: number;
   requests: number;
   completed: number;
+  answered: number;
   incomplete: number;
   errors: number;
   non2xx: number;
@@ -223,17 +250,26 @@ interface OpenLoopResult {
   generatorCpuPercent: number;
   cpu0: number;
   cpu1: number;
+  /** CPU time of the proxy's processes per completed request, in µs (NaN for the upstream directly). */
+  proxyCpuUsPerReq: number;
 }
 
 const openLoopCommands: string[] = [];
-async function openLoop(port: number, rate: number, extra: string[] = [], cpu = '1'): Promise<OpenLoopResult> {
+function openLoop(port: number, rate: number, extra: string[] = [], cpu = '1', proxy?: ProxyName): Promise<OpenLoopResult> {
+  return openLoopAt(port, rate, extra, proxy && proxyPids[proxy], cpu);
+}
+async function openLoopAt(port: number, rate: number, extra: string[], pid: number | undefined, cpu = '1'): Promise<OpenLoopResult> {
   const args = ['-c', cpu, process.execPath, join(__dirname, 'open-loop.mjs'), '--port', String(port), '--rate', String(rate), '--duration', String(SECONDS), '--warmup', '1', '--connections', '50', '--servername', HOST, ...extra];
   openLoopCommands.push(`taskset ${args.join(' ')}`);
   const before = cpuTimes();
+  const cpuBefore = treeCpuMs(pid);
   const out = await run('taskset', args);
+  const cpuAfter = treeCpuMs(pid);
   const after = cpuTimes();
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Omit<OpenLoopResult, 'cpu0' | 'cpu1'>;
-  return { ...r, cpu0: busy(before, after, 0), cpu1: busy(before, after, 1) };
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Omit<OpenLoopResult, 'cpu0' | 'cpu1' | 'proxyCpuUsPerReq'>;
+  // The CPU time spans the generator's warm-up too: divided by every answered request, warm-up included.
+  const cpuMs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
+  return { ...r, cpu0: busy(before, after, 0), cpu1: busy(before, after, 1), proxyCpuUsPerReq: (1000 * cpuMs) / r.answered };
 }
 
 const median = (xs: number[]): number => {
@@ -349,6 +385,12 @@ backend be
     }),
   );
 
+  if (PAIR_MAIN) {
+    const a = JSON.parse(readFileSync(join(dir, 'ours.json'), 'utf8')) as { listeners: Array<{ port: number }>; admin: { port: number } };
+    a.listeners = a.listeners.map((l) => ({ ...l, port: P.pairB }));
+    a.admin = { ...a.admin, port: P.pairAdmin };
+    writeFileSync(join(dir, 'pair.json'), JSON.stringify(a));
+  }
   const cmds = {
     upstream: ['taskset', ['-c', '1', 'nginx', '-c', join(dir, 'upstream.conf')]],
     nginx: ['taskset', ['-c', '0', 'nginx', '-c', join(dir, 'front-nginx.conf')]],
@@ -359,6 +401,15 @@ backend be
   for (const [name, [cmd, args]] of Object.entries(cmds)) {
     const c = start(name, cmd, [...args]);
     if (name in RELAY) proxyPids[name as ProxyName] = c.pid;
+  }
+  if (PAIR_MAIN) {
+    pairPid = start('pair', 'taskset', ['-c', '0', process.execPath, PAIR_MAIN, '--config', join(dir, 'pair.json')]).pid;
+    await waitPort(P.upstream, 'upstream nginx');
+    await waitPort(P.pairB, 'paired build');
+    await waitPort(P.ours, 'our proxy');
+    await pairScenario();
+    await stopAll(dns, pki);
+    return;
   }
   await waitPort(P.upstream, 'upstream nginx');
   await waitPort(P.nginx, 'nginx');
@@ -419,11 +470,11 @@ backend be
       const rate = Math.round(RATE_FRACTION * peak);
       const rorder = rep % 2 ? [...rateTargets].reverse() : rateTargets;
       for (const t of rorder) {
-        const r = t === 'direct' ? await openLoop(P.upstream, rate, directArgs) : await openLoop(P[t], rate, ['--proxy-v2', String(LINK_ID)]);
+        const r = t === 'direct' ? await openLoop(P.upstream, rate, directArgs) : await openLoop(P[t], rate, ['--proxy-v2', String(LINK_ID)], '1', t);
         rate70[t].push(r);
         const l = r.latencyMs;
         process.stderr.write(
-          `rep ${rep + 1} rate70 ${t}: offered ${rate}/s (HAProxy peak ${peak.toFixed(0)}), achieved ${r.achievedRate}/s, p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms, errors ${r.errors}, incomplete ${r.incomplete}, non-2xx ${r.non2xx}, generator CPU ${r.generatorCpuPercent}%, send lag p99 ${r.sendLagMs.p99} ms, cpu0 ${r.cpu0}% cpu1 ${r.cpu1}%\n`,
+          `rep ${rep + 1} rate70 ${t}: offered ${rate}/s (HAProxy peak ${peak.toFixed(0)}), achieved ${r.achievedRate}/s, p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max} ms, errors ${r.errors}, incomplete ${r.incomplete}, non-2xx ${r.non2xx}, generator CPU ${r.generatorCpuPercent}%, send lag p99 ${r.sendLagMs.p99} ms, cpu0 ${r.cpu0}% cpu1 ${r.cpu1}%${t === 'direct' ? '' : `, proxy CPU ${r.proxyCpuUsPerReq.toFixed(0)} µs/req`}\n`,
         );
       }
     }
@@ -467,12 +518,12 @@ backend be
     lines.push('');
     lines.push(`Open loop at ${Math.round(RATE_FRACTION * 100)} % of HAProxy's small-request peak (peaks per repetition: ${peaks.map((p) => p.toFixed(0)).join(', ')} req/s; offered rates ${peaks.map((p) => Math.round(RATE_FRACTION * p)).join(', ')} req/s), latency from the intended send time, medians:`);
     lines.push('');
-    lines.push('| target (CPU 0) | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | errors + incomplete + non-2xx | CPU0 % | CPU1 % | generator CPU % | send lag p99 ms |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| target (CPU 0) | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | errors + incomplete + non-2xx | CPU0 % | CPU1 % | proxy CPU µs/req | generator CPU % | send lag p99 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const t of rateTargets) {
       const bad = rate70[t].reduce((s, r) => s + r.errors + r.incomplete + r.non2xx, 0);
       lines.push(
-        `| ${t === 'direct' ? 'upstream directly (no proxy, no relay)' : t} | ${fmt(rm(t, (r) => r.rate))} | ${fmt(rm(t, (r) => r.achievedRate))} | ${fmt(rm(t, (r) => r.latencyMs.p50), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p90), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p99), 2)} | ${fmt(rm(t, (r) => r.latencyMs.max), 1)} | ${bad} | ${fmt(rm(t, (r) => r.cpu0))} | ${fmt(rm(t, (r) => r.cpu1))} | ${fmt(rm(t, (r) => r.generatorCpuPercent))} | ${fmt(rm(t, (r) => r.sendLagMs.p99), 2)} |`,
+        `| ${t === 'direct' ? 'upstream directly (no proxy, no relay)' : t} | ${fmt(rm(t, (r) => r.rate))} | ${fmt(rm(t, (r) => r.achievedRate))} | ${fmt(rm(t, (r) => r.latencyMs.p50), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p90), 2)} | ${fmt(rm(t, (r) => r.latencyMs.p99), 2)} | ${fmt(rm(t, (r) => r.latencyMs.max), 1)} | ${bad} | ${fmt(rm(t, (r) => r.cpu0))} | ${fmt(rm(t, (r) => r.cpu1))} | ${t === 'direct' ? 'n/a' : fmt(rm(t, (r) => r.proxyCpuUsPerReq))} | ${fmt(rm(t, (r) => r.generatorCpuPercent))} | ${fmt(rm(t, (r) => r.sendLagMs.p99), 2)} |`,
       );
     }
     lines.push('');
@@ -493,7 +544,10 @@ backend be
   const raw = join(tmpdir(), 'dpl-proxy-bench-last.json');
   writeFileSync(raw, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, reps: REPS, results, rate70, peaks, generatorRuns }, null, 1));
   process.stderr.write(`raw results: ${raw}\n`);
+  await stopAll(dns, pki);
+}
 
+async function stopAll(dns: TinyDns, pki: Pki): Promise<void> {
   stopping = true;
   for (const c of children) c.kill('SIGTERM');
   await dns.close();
