@@ -6,6 +6,7 @@
 // one string for the upstream head, and body bytes written as they arrive, with backpressure both ways.
 // Timeouts come from one coarse sweep over all connections (`check`), not timers per request.
 import type { TLSSocket } from 'node:tls';
+import { copyBytes, putDecimal, putLatin1 } from './bytes';
 import { ChunkedFraming, fieldMask, parseRequestHead, parseResponseHead, responseFraming, writeHead, type RequestHead, type ResponseHead } from './http1';
 import { isViewOf, readInto } from './shared-reads';
 import type { ConnectionPool, UpstreamConnection, UpstreamUser } from './upstream-pool';
@@ -97,6 +98,13 @@ const NONE = 0;
 const LENGTH = 1;
 const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
+
+/** `content-length: n` CRLF at `p`; returns the position after it. */
+function contentLengthLine(out: Buffer, p: number, n: number): number {
+  p += putLatin1(out, p, 'content-length: ');
+  p += putDecimal(out, p, n);
+  return p + putLatin1(out, p, '\r\n');
+}
 
 function problem(status: number, title: string, detail: string): string {
   return JSON.stringify({ type: 'about:blank', title, status, detail });
@@ -279,11 +287,11 @@ export class ClientConnection implements UpstreamUser {
   private upstreamHead(head: RequestHead): Buffer {
     const out = Buffer.allocUnsafe(head.length + ADDED_BYTES + this.forwarded.length + head.host.length);
     let p = writeHead(head, REQUEST_DROP, out, 0);
-    if (head.chunked) p += out.write('transfer-encoding: chunked\r\n', p, 'latin1');
-    else if (head.contentLength >= 0) p += out.write(`content-length: ${head.contentLength}\r\n`, p, 'latin1');
-    p += this.forwarded.copy(out, p);
-    p += out.write(head.host, p, 'latin1');
-    p += out.write('\r\n\r\n', p, 'latin1');
+    if (head.chunked) p += putLatin1(out, p, 'transfer-encoding: chunked\r\n');
+    else if (head.contentLength >= 0) p = contentLengthLine(out, p, head.contentLength);
+    p += copyBytes(this.forwarded, 0, this.forwarded.length, out, p);
+    p += putLatin1(out, p, head.host);
+    p += putLatin1(out, p, '\r\n\r\n');
     return out.subarray(0, p);
   }
 
@@ -445,11 +453,11 @@ export class ClientConnection implements UpstreamUser {
     // Written straight into the output batch: `r` points into the shared upstream read buffer.
     const out = this.room(r.length + ADDED_BYTES);
     let p = writeHead(r, RESPONSE_DROP, out, this.batchLen);
-    if (this.framing === CHUNKED && !dechunk) p += out.write('transfer-encoding: chunked\r\n', p, 'latin1');
-    else if (r.contentLength >= 0) p += out.write(`content-length: ${r.contentLength}\r\n`, p, 'latin1');
-    if (!this.keepAlive) p += out.write('connection: close\r\n', p, 'latin1');
-    else if (head.minor === 0) p += out.write('connection: keep-alive\r\n', p, 'latin1');
-    p += out.write('\r\n', p, 'latin1');
+    if (this.framing === CHUNKED && !dechunk) p += putLatin1(out, p, 'transfer-encoding: chunked\r\n');
+    else if (r.contentLength >= 0) p = contentLengthLine(out, p, r.contentLength);
+    if (!this.keepAlive) p += putLatin1(out, p, 'connection: close\r\n');
+    else if (head.minor === 0) p += putLatin1(out, p, 'connection: keep-alive\r\n');
+    p += putLatin1(out, p, '\r\n');
     this.batchLen = p;
     this.resLeft = this.framing === LENGTH ? r.contentLength : 0;
     this.resChunked = this.framing === CHUNKED ? new ChunkedFraming(dechunk ? (buf, s, e) => this.outBytes(buf, s, e) : undefined) : undefined;
@@ -495,7 +503,7 @@ export class ClientConnection implements UpstreamUser {
       if (this.batch === null) this.openBatch();
       const batch = this.batch as Buffer;
       const n = Math.min(end - start, batch.length - this.batchLen);
-      src.copy(batch, this.batchLen, start, start + n);
+      copyBytes(src, start, start + n, batch, this.batchLen);
       this.batchLen += n;
       start += n;
       if (this.batchLen === batch.length) this.flush();
