@@ -129,6 +129,10 @@ function flushSoon(c: ClientConnection): void {
   c.flush();
 }
 
+function flushUpSoon(c: ClientConnection): void {
+  c.flushUp();
+}
+
 export class ClientConnection implements UpstreamUser {
   private buf: Buffer | null = null;
   private state = IDLE;
@@ -139,6 +143,10 @@ export class ClientConnection implements UpstreamUser {
   private batch: Buffer | null = null;
   private batchLen = 0;
   private flushQueued = false;
+  /** Request body bytes on their way up, batched like responses (one write per tick or 64 KiB). */
+  private upBatch: Buffer | null = null;
+  private upBatchLen = 0;
+  private upFlushQueued = false;
   /** In an upstream read callback: a batch opened there is flushed when it returns, not on a tick. */
   private inUpstreamRead = false;
   /** Coarse time the current head started arriving (0: no head in progress). */
@@ -319,18 +327,15 @@ export class ClientConnection implements UpstreamUser {
     if (this.reqDone || this.buf === null) s.write(upHead);
     else {
       // Head and the body bytes already here leave together.
-      s.cork();
-      s.write(upHead);
+      this.upBytes(upHead, 0, upHead.length);
       const held = this.buf;
       this.buf = null;
       this.forwardBody(held);
-      s.uncork();
     }
     if (!this.reqDone && this.state === FORWARD) this.resume();
   };
 
   private forwardBody(chunk: Buffer): void {
-    const up = this.up as UpstreamConnection;
     let n: number;
     if (this.reqChunked) {
       n = this.reqChunked.consume(chunk, 0, chunk.length);
@@ -353,12 +358,48 @@ export class ClientConnection implements UpstreamUser {
     // The backend's time to answer counts from the end of the request, however long the upload took.
     if (this.reqDone) this.sentAtCoarse = this.host.now;
     this.bytesIn += n;
-    // A write may be queued behind one in progress: it must not point into the shared read buffer.
-    const ok = up.socket.write(kept(n === chunk.length ? chunk : chunk.subarray(0, n)));
+    // Copied out of the read (it may be the shared read buffer); the last bytes leave at once.
+    this.upBytes(chunk, 0, n);
+    if (this.reqDone) this.flushUp();
     if (n < chunk.length) {
       this.buf = kept(chunk.subarray(n));
       this.pause();
-    } else if (!ok && !this.reqDone) this.pause();
+    }
+  }
+
+  private upBytes(src: Buffer, start: number, end: number): void {
+    while (start < end) {
+      if (this.upBatch === null) {
+        this.upBatch = takeBatch();
+        this.upBatchLen = 0;
+        if (!this.upFlushQueued) {
+          this.upFlushQueued = true;
+          process.nextTick(flushUpSoon, this);
+        }
+      }
+      const batch = this.upBatch;
+      const n = Math.min(end - start, batch.length - this.upBatchLen);
+      copyBytes(src, start, start + n, batch, this.upBatchLen);
+      this.upBatchLen += n;
+      start += n;
+      if (this.upBatchLen === batch.length) this.flushUp();
+    }
+  }
+
+  /** @internal Sends the upload batch; a backend that cannot take more pauses the client. */
+  flushUp(): void {
+    this.upFlushQueued = false;
+    const b = this.upBatch;
+    if (b === null) return;
+    this.upBatch = null;
+    const socket = this.up?.socket;
+    if (!socket || this.upBatchLen === 0 || socket.destroyed) {
+      giveBatch(b);
+      return;
+    }
+    const ok = socket.write(b.subarray(0, this.upBatchLen), () => giveBatch(b));
+    this.upBatchLen = 0;
+    if (!ok && !this.reqDone) this.pause();
   }
 
   onUpstreamDrain(): void {
@@ -643,6 +684,11 @@ export class ClientConnection implements UpstreamUser {
   private abortExchange(): void {
     const up = this.up;
     this.up = undefined;
+    // Body bytes not yet sent have nowhere to go.
+    if (this.upBatch !== null) {
+      giveBatch(this.upBatch);
+      this.upBatch = null;
+    }
     if (up) {
       up.user = undefined;
       up.socket.destroy();

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       logLevel: 'warn',
     }),
   );
-  const proxy = spawn(process.execPath, [join(ROOT, 'dist/proxy/main.js'), '--config', pki.p('proxy.json')], { stdio: 'inherit' });
+  const proxy = spawn(process.execPath, [process.env.BENCH_PROXY_MAIN ?? join(ROOT, 'dist/proxy/main.js'), '--config', pki.p('proxy.json')], { stdio: 'inherit' });
   const pid = proxy.pid as number;
   for (let i = 0; i < 100; i++) {
     const up = await fetch('http://127.0.0.1:9479/readyz').then((r) => r.ok, () => false);
