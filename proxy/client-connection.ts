@@ -7,6 +7,7 @@
 // Timeouts come from one coarse sweep over all connections (`check`), not timers per request.
 import type { TLSSocket } from 'node:tls';
 import { copyBytes, putDecimal, putLatin1 } from './bytes';
+import { OutputBatch } from './output-batch';
 import { ChunkedFraming, fieldMask, parseRequestHead, parseResponseHead, responseFraming, writeHead, type RequestHead, type ResponseHead } from './http1';
 import { isViewOf, readInto } from './shared-reads';
 import type { ConnectionPool, UpstreamConnection, UpstreamUser } from './upstream-pool';
@@ -38,22 +39,6 @@ const ADDED_BYTES = 96;
 
 /** Response bytes queued per client connection before the upstream socket is held. */
 const RESPONSE_QUEUE_BYTES = 128 * 1024;
-/**
- * Output batch size: what one upstream wake-up brings leaves in few TLS writes and syscalls. Measured
- * (1 MiB bodies, CPU per MiB): 16 KiB 3.3 ms, 32 KiB 3.2–3.4, 64 KiB 3.2, 128 KiB 3.7–3.8, 256 KiB 4.7 —
- * past the CPU's L2 the copy in and the encryption out stop sharing the cache.
- */
-const BATCH_BYTES = 64 * 1024;
-const spareBatches: Buffer[] = [];
-
-function takeBatch(): Buffer {
-  return spareBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
-}
-
-/** Batches come back once the socket is done with them (the write callback), never earlier. */
-function giveBatch(b: Buffer): void {
-  if (spareBatches.length < 64 && b.length === BATCH_BYTES) spareBatches.push(b);
-}
 /**
  * Every client socket reads into this one buffer (see shared-reads.ts): a chunk is a view of it, valid
  * while onData runs; what is kept past that (a partial head, pipelined bytes, body bytes handed to a
@@ -140,12 +125,18 @@ export class ClientConnection implements UpstreamUser {
   private ended = false;
   /** parseNext is on the stack: requests answered at once continue in its loop, not by recursion. */
   private parsing = false;
-  private batch: Buffer | null = null;
-  private batchLen = 0;
+  /** Bytes for the client: written at the end of the tick, or at once when a response is complete. */
+  private readonly out = new OutputBatch(() => {
+    if (!this.inUpstreamRead) this.queueFlush();
+  });
   private flushQueued = false;
-  /** Request body bytes on their way up, batched like responses (one write per tick or 64 KiB). */
-  private upBatch: Buffer | null = null;
-  private upBatchLen = 0;
+  /** Request body bytes on their way up (one write per tick, the last bytes of a request at once). */
+  private readonly upOut = new OutputBatch(() => {
+    if (!this.upFlushQueued) {
+      this.upFlushQueued = true;
+      process.nextTick(flushUpSoon, this);
+    }
+  });
   private upFlushQueued = false;
   /** In an upstream read callback: a batch opened there is flushed when it returns, not on a tick. */
   private inUpstreamRead = false;
@@ -368,38 +359,13 @@ export class ClientConnection implements UpstreamUser {
   }
 
   private upBytes(src: Buffer, start: number, end: number): void {
-    while (start < end) {
-      if (this.upBatch === null) {
-        this.upBatch = takeBatch();
-        this.upBatchLen = 0;
-        if (!this.upFlushQueued) {
-          this.upFlushQueued = true;
-          process.nextTick(flushUpSoon, this);
-        }
-      }
-      const batch = this.upBatch;
-      const n = Math.min(end - start, batch.length - this.upBatchLen);
-      copyBytes(src, start, start + n, batch, this.upBatchLen);
-      this.upBatchLen += n;
-      start += n;
-      if (this.upBatchLen === batch.length) this.flushUp();
-    }
+    if (!this.upOut.copy(src, start, end, this.up?.socket) && !this.reqDone) this.pause();
   }
 
   /** @internal Sends the upload batch; a backend that cannot take more pauses the client. */
   flushUp(): void {
     this.upFlushQueued = false;
-    const b = this.upBatch;
-    if (b === null) return;
-    this.upBatch = null;
-    const socket = this.up?.socket;
-    if (!socket || this.upBatchLen === 0 || socket.destroyed) {
-      giveBatch(b);
-      return;
-    }
-    const ok = socket.write(b.subarray(0, this.upBatchLen), () => giveBatch(b));
-    this.upBatchLen = 0;
-    if (!ok && !this.reqDone) this.pause();
+    if (!this.upOut.writeTo(this.up?.socket) && !this.reqDone) this.pause();
   }
 
   onUpstreamDrain(): void {
@@ -448,7 +414,7 @@ export class ClientConnection implements UpstreamUser {
       // A small response was flushed by responseDone already: no tick for it (each one costs a pass
       // through Node's tick queue); a response still streaming leaves on the tick, with whatever else
       // arrives before it.
-      if (this.batch !== null) this.queueFlush();
+      if (this.out.isOpen) this.queueFlush();
     }
   }
 
@@ -492,14 +458,14 @@ export class ClientConnection implements UpstreamUser {
     const dechunk = this.framing === CHUNKED && head.minor === 0;
     if (this.framing === UNTIL_CLOSE || dechunk || this.host.draining || this.ended) this.keepAlive = false;
     // Written straight into the output batch: `r` points into the shared upstream read buffer.
-    const out = this.room(r.length + ADDED_BYTES);
-    let p = writeHead(r, RESPONSE_DROP, out, this.batchLen);
+    const out = this.out.room(r.length + ADDED_BYTES, this.socket);
+    let p = writeHead(r, RESPONSE_DROP, out, this.out.len);
     if (this.framing === CHUNKED && !dechunk) p += putLatin1(out, p, 'transfer-encoding: chunked\r\n');
     else if (r.contentLength >= 0) p = contentLengthLine(out, p, r.contentLength);
     if (!this.keepAlive) p += putLatin1(out, p, 'connection: close\r\n');
     else if (head.minor === 0) p += putLatin1(out, p, 'connection: keep-alive\r\n');
     p += putLatin1(out, p, '\r\n');
-    this.batchLen = p;
+    this.out.len = p;
     this.resLeft = this.framing === LENGTH ? r.contentLength : 0;
     this.resChunked = this.framing === CHUNKED ? new ChunkedFraming(dechunk ? (buf, s, e) => this.outBytes(buf, s, e) : undefined) : undefined;
     if (this.framing === NONE) {
@@ -532,7 +498,7 @@ export class ClientConnection implements UpstreamUser {
     }
     if (end < len) this.upReusable = false; // bytes after the response: out of step
     if (done) this.responseDone();
-    else if (!this.upPaused && this.socket.writableLength + this.batchLen >= RESPONSE_QUEUE_BYTES && this.up) {
+    else if (!this.upPaused && this.socket.writableLength + this.out.len >= RESPONSE_QUEUE_BYTES && this.up) {
       this.upPaused = true;
       this.up.held = true;
     }
@@ -540,35 +506,13 @@ export class ClientConnection implements UpstreamUser {
 
   /** Copies bytes into the output batch (sent at the end of this tick, or when full). */
   private outBytes(src: Buffer, start: number, end: number): void {
-    while (start < end) {
-      if (this.batch === null) this.openBatch();
-      const batch = this.batch as Buffer;
-      const n = Math.min(end - start, batch.length - this.batchLen);
-      copyBytes(src, start, start + n, batch, this.batchLen);
-      this.batchLen += n;
-      start += n;
-      if (this.batchLen === batch.length) this.flush();
-    }
+    this.out.copy(src, start, end, this.socket);
   }
 
   /** A head of ours (latin1: one byte per char) into the output batch. */
   private outString(text: string): void {
-    const out = this.room(text.length);
-    this.batchLen += out.write(text, this.batchLen, 'latin1');
-  }
-
-  /** The output batch with room for `n` more bytes at `batchLen` (a head is never split across writes). */
-  private room(n: number): Buffer {
-    if (this.batch !== null && BATCH_BYTES - this.batchLen < n) this.flush();
-    if (this.batch === null) this.openBatch(n);
-    return this.batch as Buffer;
-  }
-
-  private openBatch(n = 0): void {
-    // A head larger than a batch gets a buffer of its own (giveBatch does not keep it).
-    this.batch = n > BATCH_BYTES ? Buffer.allocUnsafeSlow(n) : takeBatch();
-    this.batchLen = 0;
-    if (!this.inUpstreamRead) this.queueFlush();
+    const b = this.out.room(text.length, this.socket);
+    this.out.len += b.write(text, this.out.len, 'latin1');
   }
 
   private queueFlush(): void {
@@ -588,18 +532,10 @@ export class ClientConnection implements UpstreamUser {
     else this.socket.end();
   }
 
-  /** @internal Sends the output batch: one write, handed back to the spares when the socket is done. */
+  /** @internal Sends the output batch. */
   flush(): void {
     this.flushQueued = false;
-    const b = this.batch;
-    if (b === null) return;
-    this.batch = null;
-    if (this.batchLen === 0 || this.socket.destroyed) {
-      giveBatch(b);
-      return;
-    }
-    this.socket.write(b.subarray(0, this.batchLen), () => giveBatch(b));
-    this.batchLen = 0;
+    this.out.writeTo(this.socket);
   }
 
   private responseDone(): void {
@@ -685,10 +621,7 @@ export class ClientConnection implements UpstreamUser {
     const up = this.up;
     this.up = undefined;
     // Body bytes not yet sent have nowhere to go.
-    if (this.upBatch !== null) {
-      giveBatch(this.upBatch);
-      this.upBatch = null;
-    }
+    this.upOut.drop();
     if (up) {
       up.user = undefined;
       up.socket.destroy();
