@@ -163,6 +163,11 @@ function eol(buf: Buffer, i: number): number {
   return i;
 }
 
+/** A control character other than HTAB, or DEL: never in a field value, reason phrase or chunk line. */
+function isControl(c: number): boolean {
+  return (c < 0x20 && c !== HTAB) || c === 0x7f;
+}
+
 function isOws(c: number | undefined): boolean {
   return c === SP || c === HTAB;
 }
@@ -218,8 +223,8 @@ function parseFields(buf: Buffer, p: number, blank: number, head: RequestHead | 
     for (;;) {
       const c = buf[p] as number;
       if (c === CR && buf[p + 1] === LF) break;
-      // Control characters other than HTAB (a bare CR or LF included) and DEL.
-      if ((c < 0x20 && c !== HTAB) || c === 0x7f) return fieldError(buf, p, blank, fields, 400, 'bad-header');
+      // A bare CR or LF is a control character too.
+      if (isControl(c)) return fieldError(buf, p, blank, fields, 400, 'bad-header');
       p++;
       if (c !== SP && c !== HTAB) valueEnd = p;
     }
@@ -353,7 +358,7 @@ export function parseResponseHead(buf: Buffer, start: number, maxBytes: number):
     if (buf[s + 12] !== SP) return err(400, 'bad-status-line');
     for (let i = s + 13; i < e; i++) {
       const c = buf[i] as number;
-      if ((c < 0x20 && c !== HTAB) || c === 0x7f) return err(400, 'bad-status-line');
+      if (isControl(c)) return err(400, 'bad-status-line');
     }
   }
   const head: ResponseHead = {
@@ -534,7 +539,7 @@ export class ChunkedFraming {
           break;
         case SIZE_EXT:
           if (c === 13) this.state = SIZE_LF;
-          else if ((c < 0x20 && c !== 0x09) || c === 0x7f || ++this.lineBytes > MAX_LINE) return this.fail(i, 'bad-chunk-extension');
+          else if (isControl(c) || ++this.lineBytes > MAX_LINE) return this.fail(i, 'bad-chunk-extension');
           break;
         case SIZE_LF:
           if (c !== 10) return this.fail(i, 'bad-chunk-line');
@@ -566,7 +571,7 @@ export class ChunkedFraming {
           break;
         case TRAILER:
           if (c === 13) this.state = TRAILER_LF;
-          else if ((c < 0x20 && c !== 0x09) || c === 0x7f || ++this.lineBytes > MAX_LINE) return this.fail(i, 'bad-trailer');
+          else if (isControl(c) || ++this.lineBytes > MAX_LINE) return this.fail(i, 'bad-trailer');
           break;
         case TRAILER_LF:
           if (c !== 10) return this.fail(i, 'bad-trailer');

@@ -18,13 +18,12 @@ interface Internals {
 
 let internals: Internals | null | undefined;
 
+/** The socket fields, found once per process (the handle is checked per socket: it may be gone). */
 function findInternals(socket: TLSSocket): Internals | null {
   const symbols = Object.getOwnPropertySymbols(socket);
   const buffer = symbols.find((s) => s.description === 'kBuffer');
   const callback = symbols.find((s) => s.description === 'kBufferCb');
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } })._handle;
-  if (!buffer || !callback || typeof handle?.useUserBuffer !== 'function') return null;
-  return { buffer, callback };
+  return buffer && callback ? { buffer, callback } : null;
 }
 
 /**
